@@ -1,0 +1,7 @@
+#include "netsctp/version.h"
+
+namespace netsctp {
+
+const char* Version() noexcept { return NETSCTP_VERSION_STRING; }
+
+}  // namespace netsctp
