@@ -39,9 +39,11 @@ class IpAddr {
                    std::string zone = {});
 
   // Parses a literal ("192.0.2.1", "2001:db8::1", "fe80::1%eth0",
-  // "::ffff:127.0.0.1"); no brackets, no host names. An interface name that
-  // does not exist gives scope id 0 and still succeeds.
-  // Errors: Errc::kBadAddress, with the input in the context.
+  // "::ffff:127.0.0.1"); no brackets, no host names. A zone is allowed on IPv6
+  // only: a decimal zone is the scope id itself, any other is an interface
+  // name (if_nametoindex); a name that does not exist gives scope id 0 and
+  // still succeeds, keeping the zone's text.
+  // Errors: Errc::kBadAddress, with the quoted input as the context.
   static Result<IpAddr> Parse(std::string_view text);
 
   bool Is4() const noexcept { return is4_; }
@@ -95,15 +97,25 @@ struct SctpAddr {
 
 // Parses "h1/h2/.../hN:port" for network "sctp", "sctp4" or "sctp6".
 // Hosts are IP literals (IPv6 in brackets; brackets may be dropped on all but
-// the last host; "%zone" allowed per IPv6 host) or one host name, resolved to
-// one address (IPv4 preferred). The port is a number or a service name (looked
-// up like TCP's). An empty host (":8000") gives no addresses. "sctp4" turns
-// IPv4-mapped literals into IPv4 and rejects IPv6; "sctp6" rejects IPv4 and
-// IPv4-mapped addresses.
-// Errors (each with the input in the context): Errc::kUnknownNetwork,
-// kMissingPort, kTooManyColons, kMissingBracket, kBadAddress, kBadPort,
-// kNoSuitableAddress.
+// the last host; "%zone" allowed per IPv6 host) or host names, each resolved
+// to one address (IPv4 preferred, IPv6 for "sctp6"). The port is a number or a
+// service name (looked up like TCP's); an empty port ("127.0.0.1:") is 0. An
+// empty host (":8000"), and an empty address (""), give no addresses.
+// Wildcards ("0.0.0.0", "[::]") are kept as addresses. Duplicates are kept.
+// "sctp4" turns IPv4-mapped literals into IPv4 and rejects IPv6; "sctp6"
+// rejects IPv4 and IPv4-mapped addresses. docs/addresses.md has the details.
+// Errors (each with the input in the context, e.g. `address "127.0.0.1::5":
+// too many colons in address`): Errc::kUnknownNetwork, kMissingPort,
+// kTooManyColons, kMissingBracket, kBadAddress, kBadPort, kNoSuitableAddress.
 // Blocking: only when a host or service name must be looked up.
 Result<SctpAddr> ResolveSctpAddr(std::string_view network, std::string_view address);
+
+// Parses a host list without a port, "h1/h2/.../hN", as ResolveSctpAddr parses
+// its hosts (brackets are optional on every IPv6 host here), for calls that
+// take addresses without a port (BindAdd, BindRemove, a send destination).
+// Errors: as ResolveSctpAddr's, less the port ones; an empty list is
+// Errc::kBadAddress.
+// Blocking: only when a host name must be looked up.
+Result<std::vector<IpAddr>> ResolveIpAddrs(std::string_view network, std::string_view hosts);
 
 }  // namespace netsctp

@@ -1,5 +1,10 @@
-// Conversions between netsctp addresses and the kernel's sockaddr forms.
-// Pure functions over bytes: unit-tested without a kernel.
+// Conversions between netsctp addresses and the kernel's sockaddr forms, and
+// the choice of socket family for a network and address list.
+//
+// Pure functions over bytes (no system calls): unit-tested without a kernel.
+// The socket layer adds only the calls: ChooseFamily -> socket(), PackAddrs ->
+// sctp_bindx/sctp_connectx, UnpackGetAddrs <- SCTP_GET_LOCAL_ADDRS /
+// SCTP_GET_PEER_ADDRS, ToSockaddr -> a send destination (no allocation).
 #pragma once
 
 #include <sys/socket.h>
@@ -7,6 +12,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
+#include <vector>
 
 #include "netsctp/addr.h"
 
@@ -20,8 +27,61 @@ struct SockaddrIp {
 };
 
 // Reads one sockaddr at the start of `bytes`, sized by its own family.
+// IPv4-mapped IPv6 addresses come back as IPv4; an IPv6 scope id comes back
+// as ScopeId() with its decimal text as Zone().
 // Errors: Errc::kMalformed when the family is neither AF_INET nor AF_INET6 or
 // `bytes` is shorter than that family's struct.
 Result<SockaddrIp> ParseSockaddr(std::span<const std::byte> bytes);
+
+// The socket to open for a network and an address list.
+struct SocketFamily {
+  int family;    // AF_INET or AF_INET6
+  bool v6only;   // set IPV6_V6ONLY to this on an AF_INET6 socket
+};
+
+// Chooses the family (docs/addresses.md, "Networks and families"):
+//   "sctp4": AF_INET; every address must be IPv4.
+//   "sctp6": AF_INET6 with v6only; every address must be IPv6.
+//   "sctp":  no addresses or only "::" -> AF_INET6 dual-stack (v6only false);
+//            only IPv4 addresses (also "0.0.0.0" alone) -> AF_INET;
+//            any IPv6 address -> AF_INET6 dual-stack, IPv4 packed as mapped.
+// Errors: Errc::kUnknownNetwork, Errc::kNoSuitableAddress (an address of the
+// wrong family for "sctp4"/"sctp6"), each naming the input in the context.
+Result<SocketFamily> ChooseFamily(std::string_view network, const SctpAddr& addr);
+
+// Addresses packed back to back as sctp_bindx/sctp_connectx expect.
+struct PackedAddrs {
+  std::vector<std::byte> bytes;
+  int count = 0;  // number of sockaddrs in `bytes`
+};
+
+// Packs every address of `addr` with addr.port as a sockaddr_in (family
+// AF_INET) or sockaddr_in6 (family AF_INET6: IPv4 as IPv4-mapped, scope id
+// from IpAddr::ScopeId). No addresses packs one wildcard of the family.
+// Errors: Errc::kNoSuitableAddress for an IPv6 address with AF_INET;
+// std::errc::address_family_not_supported for any other family.
+Result<PackedAddrs> PackAddrs(const SctpAddr& addr, int family);
+
+// Reads `count` sockaddrs packed back to back, as the kernel returns address
+// lists, each sized by its own family (lists may mix IPv4 and IPv6). Mapped
+// addresses become IPv4; the port is the first entry's. Bytes after the last
+// entry are ignored.
+// Errors: Errc::kMalformed when `count` is negative, an entry's family is
+// unknown, or `bytes` ends before `count` entries.
+Result<SctpAddr> UnpackAddrs(std::span<const std::byte> bytes, int count);
+
+// Reads a struct sctp_getaddrs {assoc_id; addr_num; addrs[]} as filled by
+// getsockopt(SCTP_GET_LOCAL_ADDRS / SCTP_GET_PEER_ADDRS). Pass the header and
+// the address bytes after it: the optlen the kernel returns counts only the
+// address list, so `bytes` is offsetof(sctp_getaddrs, addrs) + optlen long
+// (a longer buffer is fine: bytes after addr_num entries are ignored).
+// Errors: Errc::kMalformed as UnpackAddrs, or when the header is cut short.
+Result<SctpAddr> UnpackGetAddrs(std::span<const std::byte> bytes);
+
+// Writes one address as a sockaddr of `family` into `out` and returns its
+// length, or 0 when the address cannot be expressed in that family (IPv6 with
+// AF_INET, or a family other than AF_INET/AF_INET6). With AF_INET6 an IPv4
+// address is written IPv4-mapped. Allocates nothing (data path).
+socklen_t ToSockaddr(const IpAddr& ip, std::uint16_t port, int family, sockaddr_storage& out) noexcept;
 
 }  // namespace netsctp::internal
