@@ -2,9 +2,14 @@
 # Tests of tools/sctp-lab itself, printed as TAP so each case is counted.
 # Usage: sctp_lab_test.sh PATH/TO/sctp-lab
 set -u
-LAB=${1:?usage: sctp_lab_test.sh PATH/TO/sctp-lab}
+LAB=$(readlink -f -- "${1:?usage: sctp_lab_test.sh PATH/TO/sctp-lab}")
 scratch=$(mktemp -d)
 trap 'rm -rf -- "$scratch"' EXIT
+# Every run's temporary folder lands in here, which also names this test's
+# own user-mode Linux processes (other labs may run at the same time).
+mkdir "$scratch/tmp"
+export TMPDIR=$scratch/tmp
+own_uml() { pgrep -f -- "SCTP_LAB_RUN=$TMPDIR/" >/dev/null; }
 
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
@@ -19,8 +24,8 @@ expect_status() {  # name, expected status, actual status, output file
 
 # What the host looks like before: nothing the lab does may change it.
 snapshot() {
-  { ls -A /run; ls -A /run/netns 2>/dev/null; ls -A "${TMPDIR:-/tmp}" | grep '^sctp-lab\.' ;
-    ls -A ~/.uml 2>/dev/null; pgrep -x linux.uml; } 2>/dev/null | sort
+  { ls -A /run; ls -A /run/netns 2>/dev/null; ls -A "$TMPDIR"; ls -A ~/.uml 2>/dev/null;
+    own_uml && echo "user-mode Linux still running"; } 2>/dev/null | sort
 }
 before=$(snapshot)
 
@@ -40,7 +45,7 @@ else not_ok "a missing command exits 127 with a message" "exit $rc" "$(cat "$scr
 start=$(date +%s)
 "$LAB" run --timeout 3 -- sleep 60 > "$scratch/out" 2>&1
 rc=$? elapsed=$(($(date +%s) - start))
-if [[ $rc == 124 ]] && ((elapsed < 30)) && grep -q 'time limit of 3s' "$scratch/out" && ! pgrep -x linux.uml >/dev/null; then
+if [[ $rc == 124 ]] && ((elapsed < 30)) && grep -q 'time limit of 3s' "$scratch/out" && ! own_uml; then
   ok "a command outliving --timeout is stopped with exit 124"
 else
   not_ok "a command outliving --timeout is stopped with exit 124" "exit $rc after ${elapsed}s" "$(cat "$scratch/out")"
@@ -127,9 +132,11 @@ else not_ok "--uml runs the command in user-mode Linux" "exit $rc" "$(cat "$scra
   '"'"' "$@"; }
   serve "$b1" 4 & sleep 0.5; [ "$(call "$b1" 4)" = got:hello ]; wait
   serve "$b2" 6 & sleep 0.5; [ "$(call "$b2" 6)" = got:hello ]; wait
+  lab net exec a ping -c 1 -W 2 "$b1" >/dev/null || { echo "link 1 does not carry traffic"; exit 1; }
   lab net down 1
   ! lab net exec a ping -c 1 -W 1 "$b1" >/dev/null 2>&1 || { echo "link 1 still up"; exit 1; }
   lab net up 1
+  lab net exec a ping -c 1 -W 2 "$b1" >/dev/null || { echo "link 1 not restored"; exit 1; }
   lab net impair 2 delay 50ms
   lab net exec a tc qdisc show dev v2 | grep -q "delay 50ms" || { echo "no netem on link 2"; exit 1; }
   lab net impair 2 off
@@ -140,7 +147,25 @@ if [[ $rc == 0 && $(tail -n 1 "$scratch/out") == topology-ok ]]; then
   ok "topology: association across two namespaces, link down, netem, sysctl"
 else not_ok "topology: association across two namespaces, link down, netem, sysctl" "exit $rc" "$(cat "$scratch/out")"; fi
 
-# 11: bad usage is refused with a message naming the mistake, before any boot.
+# 11: natively, --net and --sysctl run in private namespaces: the topology
+# works and neither /run nor the host's sysctls change (the native back end is
+# forced here so that this runs on hosts without SCTP too; it needs root).
+host_forward=$(cat /proc/sys/net/ipv4/ip_forward)
+want=$((1 - host_forward))
+SCTP_LAB_FORCE_NATIVE=1 "$LAB" run --net a-b --sysctl "net.ipv4.ip_forward=$want" -- bash -c '
+  set -e
+  lab() { "'"$LAB"'" "$@"; }
+  [ "$SCTP_LAB" = native ]
+  [ "$(cat /proc/sys/net/ipv4/ip_forward)" = '"$want"' ] || { echo "sysctl not applied"; exit 1; }
+  lab net exec a ping -c 1 -W 2 "$(lab net addr b 1)" >/dev/null || { echo "no path a -> b"; exit 1; }
+  echo native-ok
+' > "$scratch/out" 2>&1
+rc=$?
+if [[ $rc == 0 && $(tail -n 1 "$scratch/out") == native-ok && $(cat /proc/sys/net/ipv4/ip_forward) == "$host_forward" ]]; then
+  ok "native --net/--sysctl use private namespaces and leave the host alone"
+else not_ok "native --net/--sysctl use private namespaces and leave the host alone" "exit $rc" "$(cat "$scratch/out")"; fi
+
+# 12: bad usage is refused with a message naming the mistake, before any boot.
 "$LAB" run --net a-a -- true > "$scratch/out" 2>&1
 rc=$?
 if [[ $rc == 125 ]] && grep -q "joins a namespace to itself" "$scratch/out"; then ok "a bad topology is refused clearly"
@@ -150,7 +175,7 @@ rc=$?
 if [[ $rc == 125 ]] && grep -q "only inside a lab run" "$scratch/out"; then ok "'net' outside a lab refuses to touch the host"
 else not_ok "'net' outside a lab refuses to touch the host" "exit $rc" "$(cat "$scratch/out")"; fi
 
-# 13: probe tells the truth about this kernel.
+# 14: probe tells the truth about this kernel.
 "$LAB" probe > "$scratch/out" 2>&1
 rc=$?
 if perl -MSocket -e 'socket(my $s, AF_INET, SOCK_STREAM, 132) or exit 1' 2>/dev/null; then native=yes; else native=no; fi
@@ -158,7 +183,7 @@ if [[ $rc == 0 ]] && grep -q "^native SCTP: $native" "$scratch/out" && grep -q '
   ok "probe reports native SCTP=$native and the lab's net.sctp settings"
 else not_ok "probe reports native SCTP=$native and the lab's net.sctp settings" "exit $rc" "$(cat "$scratch/out")"; fi
 
-# 14: with no user-mode Linux and no native SCTP, a clear message naming the package.
+# 15: with no user-mode Linux and no native SCTP, a clear message naming the package.
 if [[ $native == no ]]; then
   SCTP_LAB_UML_KERNEL=/nonexistent/linux.uml "$LAB" run -- true > "$scratch/out" 2>&1
   rc=$?
@@ -172,7 +197,7 @@ else
   else not_ok "--uml without user-mode Linux: exit 125 naming the package" "exit $rc" "$(cat "$scratch/out")"; fi
 fi
 
-# 15: nothing was left behind on the host.
+# 16: nothing was left behind on the host.
 sleep 1
 after=$(snapshot)
 if [[ $before == "$after" ]]; then ok "nothing is left behind in /run, TMPDIR, ~/.uml or the process table"
