@@ -31,13 +31,14 @@ class TapCaseReporter : public Catch::StreamingReporterBase<TapCaseReporter> {
   bool assertionEnded(const Catch::AssertionStats& stats) override {
     const Catch::AssertionResult& r = stats.assertionResult;
     if (r.isOk()) return true;
-    failures_ << "#   " << r.getSourceInfo().file << ':' << r.getSourceInfo().line << ": ";
-    if (r.hasExpression()) {
-      failures_ << r.getExpressionInMacro() << " with expansion " << r.getExpandedExpression();
-    }
-    if (r.hasMessage()) failures_ << ' ' << r.getMessage();
-    for (const Catch::MessageInfo& m : stats.infoMessages) failures_ << " [" << m.message << ']';
-    failures_ << '\n';
+    std::ostringstream one;
+    one << r.getSourceInfo().file << ':' << r.getSourceInfo().line << ": ";
+    if (r.hasExpression()) one << r.getExpressionInMacro() << " with expansion " << r.getExpandedExpression();
+    if (r.hasMessage()) one << ' ' << r.getMessage();
+    for (const Catch::MessageInfo& m : stats.infoMessages) one << " [" << m.message << ']';
+    // Every line of a diagnostic must start with '#' to stay valid TAP.
+    std::istringstream lines(one.str());
+    for (std::string line; std::getline(lines, line);) failures_ << "#   " << line << '\n';
     return true;
   }
 

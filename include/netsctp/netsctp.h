@@ -2,7 +2,13 @@
 #pragma once
 
 #include "netsctp/addr.h"
+#include "netsctp/conn.h"
+#include "netsctp/dialer.h"
 #include "netsctp/error.h"
+#include "netsctp/event.h"
 #include "netsctp/info.h"
+#include "netsctp/listener.h"
+#include "netsctp/log.h"
+#include "netsctp/sockopt.h"
 #include "netsctp/result.h"
 #include "netsctp/version.h"

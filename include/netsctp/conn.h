@@ -1,0 +1,215 @@
+// netsctp/conn.h: SctpConn, one SCTP association on a one-to-one socket.
+//
+// Mirrors go-sctp's SCTPConn. Every call returns Result; none throws (except
+// Result::value() on an error). The socket is always non-blocking inside:
+// a call first tries the system call and waits (poll) only on EAGAIN, so the
+// fast path costs one system call. Blocking calls honour the read/write
+// deadlines and are woken by Close() from another thread, which then fails
+// them with Errc::kClosed; the descriptor is closed only once no call is using
+// it, so a reused descriptor number is never touched. In non-blocking mode
+// (SetNonBlocking(true)) EAGAIN is returned as std::errc::resource_unavailable_try_again.
+//
+// ReadMsg and WriteMsg allocate nothing: ancillary data lives on the stack.
+// Sends use MSG_NOSIGNAL: SIGPIPE never reaches the application.
+//
+// Thread safety: one reader and one writer may use a connection at the same
+// time, and Close()/SetDeadline() may be called from any thread while they
+// wait. Other calls on one object must not race with each other. A moved-from
+// or closed SctpConn answers every call with std::errc::bad_file_descriptor.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "netsctp/addr.h"
+#include "netsctp/event.h"
+#include "netsctp/info.h"
+#include "netsctp/result.h"
+#include "netsctp/sockopt.h"
+
+namespace netsctp {
+
+namespace internal {
+class FdCore;
+}
+
+// Deadlines are points on the steady clock; a default-constructed one means none.
+using Deadline = std::chrono::steady_clock::time_point;
+inline constexpr Deadline kNoDeadline{};
+
+// One read by ReadMsg: how many bytes, with what info, and the flags.
+struct Message {
+  std::size_t n = 0;       // bytes stored in the buffer
+  RcvInfo info;            // valid when has_info (data messages with SCTP_RECVRCVINFO on)
+  bool has_info = false;
+  int flags = 0;           // RecvFlags bits: kEor, kNotification, kCtrunc
+
+  bool Eor() const noexcept { return Has(flags, RecvFlags::kEor); }
+  bool Notification() const noexcept { return Has(flags, RecvFlags::kNotification); }
+  bool ControlTruncated() const noexcept { return Has(flags, RecvFlags::kCtrunc); }
+};
+
+// One unit read by ReadMsgOrEvent: a whole data message, or an event.
+struct MsgOrEvent {
+  Message msg;                 // msg.n bytes of the caller's buffer; for data, msg.info
+  std::optional<Event> event;  // set for a notification; holds views into the buffer
+
+  bool IsEvent() const noexcept { return event.has_value(); }
+};
+
+class SctpConn {
+ public:
+  SctpConn() noexcept;  // empty: every call fails with bad_file_descriptor
+  SctpConn(SctpConn&&) noexcept;
+  SctpConn& operator=(SctpConn&&) noexcept;
+  SctpConn(const SctpConn&) = delete;
+  SctpConn& operator=(const SctpConn&) = delete;
+  ~SctpConn();  // Close(), ignoring errors
+
+  // Takes ownership of a connected one-to-one SCTP socket (e.g. from
+  // sctp_peeloff or another library). It is made non-blocking and close-on-exec,
+  // SCTP_RECVRCVINFO is turned on. On error the descriptor is NOT closed.
+  static Result<SctpConn> Adopt(int fd);
+  // Gives up ownership: returns the descriptor (still open, still
+  // non-blocking) and leaves this object empty. -1 when empty.
+  int Release() noexcept;
+  // The descriptor, for poll/epoll or options netsctp does not wrap; -1 when empty.
+  int fd() const noexcept;
+  bool IsOpen() const noexcept { return fd() >= 0; }
+
+  // ---- data
+  // Reads data from any stream; message boundaries and notifications are not
+  // distinguished (prefer ReadMsg). End of stream: Errc::kEndOfStream.
+  Result<std::size_t> Read(std::span<std::byte> buf);
+  // Sends `buf` as one message on stream 0 (or the default send info).
+  Result<std::size_t> Write(std::span<const std::byte> buf);
+
+  // Reads one message, or its next piece when it does not fit in `buf`
+  // (EOR is set only on the last piece). Notifications come with
+  // kNotification set (parse them with ParseEvent). End of stream (the peer
+  // shut down and nothing is left): Errc::kEndOfStream. PPID in host order.
+  // Blocks until data, the read deadline (Errc::kTimeout) or Close (Errc::kClosed).
+  Result<Message> ReadMsg(std::span<std::byte> buf);
+  // ReadMsg with the caller's ancillary buffer `oob`: RcvInfo is decoded from
+  // it when present; kCtrunc reports that `oob` was too small.
+  Result<Message> ReadMsgExt(std::span<std::byte> buf, std::span<std::byte> oob);
+  // Reads a whole message (all pieces up to EOR) into `buf`. When the message
+  // is larger than `buf`, its remainder is read and discarded and the result
+  // is Errc::kMessageTooLarge, so the next call starts on a message boundary.
+  // A notification is returned whole the same way, flagged kNotification.
+  Result<Message> ReadFullMsg(std::span<std::byte> buf);
+  // The common loop's read: the next whole message (as ReadFullMsg) and,
+  // when it is a notification, its parsed Event. Errors: those of
+  // ReadFullMsg, and ParseEvent's for a notification that does not parse
+  // (its bytes are consumed either way).
+  //   for (;;) {
+  //     auto in = conn.ReadMsgOrEvent(buf);
+  //     if (!in) break;
+  //     if (in->IsEvent()) OnEvent(*in->event); else OnData(buf, in->msg);
+  //   }
+  Result<MsgOrEvent> ReadMsgOrEvent(std::span<std::byte> buf);
+
+  // Sends `buf` as one message; with `info`, on its stream with its PPID
+  // (host order) and flags. Errors: EINVAL for a stream at or above the
+  // negotiated outbound count and for the kEof/kAbort flags on one-to-one
+  // sockets, EMSGSIZE for a message larger than the send buffer, EPIPE once
+  // the association is shut down. Blocks while the send buffer is full,
+  // until the write deadline or Close.
+  Result<std::size_t> WriteMsg(std::span<const std::byte> buf, const SndInfo* info = nullptr);
+  Result<std::size_t> WriteMsg(std::span<const std::byte> buf, const SndInfo& info) { return WriteMsg(buf, &info); }
+  // WriteMsg to a given peer address instead of the primary path: sets
+  // kAddrOver and uses the association's remote port. `msg_flags` are
+  // extra sendmsg flags (MSG_NOSIGNAL is always added).
+  Result<std::size_t> WriteMsgExt(std::span<const std::byte> buf, const SndInfo* info, const IpAddr* to,
+                                  int msg_flags = 0);
+
+  // ---- addresses
+  // Local addresses as bound (a wildcard bind lists every host address),
+  // refreshed by BindAdd/BindRemove.
+  const SctpAddr& LocalAddr() const noexcept;
+  // Peer addresses as of the association start or the last RefreshRemoteAddr().
+  const SctpAddr& RemoteAddr() const noexcept;
+  // Re-reads the peer's addresses from the kernel (e.g. after PEER_ADDR_CHANGE).
+  Result<SctpAddr> RefreshRemoteAddr();
+  // Adds/removes local addresses (sctp_bindx); the port must be absent or
+  // equal to the bound port. Effect on the peer depends on net.sctp.addip_enable.
+  Result<void> BindAdd(std::string_view addresses);
+  Result<void> BindAdd(const SctpAddr& addresses);
+  Result<void> BindRemove(std::string_view addresses);
+  Result<void> BindRemove(const SctpAddr& addresses);
+
+  // ---- deadlines and modes
+  Result<void> SetDeadline(Deadline t);
+  Result<void> SetReadDeadline(Deadline t);
+  Result<void> SetWriteDeadline(Deadline t);
+  Result<void> SetNonBlocking(bool on);
+
+  // ---- options (go-sctp)
+  Result<void> SetNoDelay(bool on);
+  Result<void> SetDisableFragments(bool on);
+  // < 0: graceful close in the background (default); 0: Close aborts (ABORT
+  // chunk, unsent data dropped); > 0: Close blocks up to that many seconds.
+  Result<void> SetLinger(int seconds);
+  Result<int> ReadBufferSize() const;
+  Result<int> WriteBufferSize() const;
+  Result<void> SetReadBufferSize(int bytes);
+  Result<void> SetWriteBufferSize(int bytes);
+  // SCTP_STATUS: state, negotiated streams, primary path (named as in Go).
+  Result<netsctp::Status> Status() const;
+  Result<void> Subscribe(std::initializer_list<EventType> events);
+  Result<void> Subscribe(std::span<const EventType> events);
+  Result<void> Unsubscribe(std::initializer_list<EventType> events);
+  Result<void> Unsubscribe(std::span<const EventType> events);
+
+  // ---- tuning beyond go-sctp
+  Result<RtoInfo> GetRtoInfo() const;
+  Result<void> SetRtoInfo(const RtoInfo& rto);
+  Result<AssocParams> GetAssocParams() const;
+  Result<void> SetAssocParams(const AssocParams& params);
+  // For one peer address, or every path when `peer` is null.
+  Result<PathParamsInfo> GetPathParams(const IpAddr* peer = nullptr) const;
+  Result<void> SetPathParams(const PathParams& params, const IpAddr* peer = nullptr);
+  Result<IpAddr> GetPrimaryAddr() const;
+  Result<void> SetPrimaryAddr(const IpAddr& peer);
+  // Info for one path; Errors: EINVAL when `peer` is not an address of the peer.
+  Result<PeerAddrInfo> GetPeerAddrInfo(const IpAddr& peer) const;
+  // Info for every path of the association.
+  Result<std::vector<PeerAddrInfo>> GetPeerAddrInfos() const;
+  // Send parameters used when WriteMsg gets no SndInfo (SCTP_DEFAULT_SNDINFO).
+  Result<SndInfo> GetDefaultSndInfo() const;
+  Result<void> SetDefaultSndInfo(const SndInfo& info);
+  // SCTP_CONTEXT: the context reported in RcvInfo and send-failed events.
+  Result<void> SetContext(std::uint32_t context);
+  Result<std::uint32_t> GetContext() const;
+
+  // ---- closing
+  // Graceful SHUTDOWN (or ABORT with linger 0, or when unread data remains),
+  // then closes the descriptor and wakes blocked calls with Errc::kClosed.
+  Result<void> Close();
+  // SHUT_RD: no more reads; no protocol action.
+  Result<void> CloseRead();
+  // SHUT_WR: starts a full SCTP shutdown (there is no half-close in SCTP);
+  // the peer reads end of stream. Keep reading for undelivered data and events.
+  Result<void> CloseWrite();
+
+ private:
+  friend class SctpListener;
+  friend class Dialer;
+  explicit SctpConn(std::unique_ptr<internal::FdCore> core);
+  Result<void> InitAddrs();
+  Result<void> Bind(std::string_view addresses, int flags);
+  Result<void> Bind(const SctpAddr& addresses, int flags);
+
+  std::unique_ptr<internal::FdCore> core_;
+  SctpAddr local_;
+  SctpAddr remote_;
+};
+
+}  // namespace netsctp

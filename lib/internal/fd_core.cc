@@ -1,0 +1,117 @@
+#include "internal/fd_core.h"
+
+#include <sched.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+
+namespace netsctp::internal {
+
+int FdCore::WakeFd() noexcept {
+  int e = wake_fd_.load(std::memory_order_acquire);
+  if (e >= 0) return e;
+  // Semaphore mode: each wake-up consumed by one waiter; a spare count only
+  // causes one spurious (harmless) loop.
+  int mine = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE);
+  if (mine < 0) return -1;
+  if (wake_fd_.compare_exchange_strong(e, mine, std::memory_order_acq_rel)) return mine;
+  ::close(mine);
+  return e;
+}
+
+void FdCore::SetDeadline(Dir d, std::int64_t ns) noexcept {
+  deadline_[static_cast<int>(d)].store(ns, std::memory_order_release);
+  Wake();
+}
+
+void FdCore::Wake() noexcept {
+  const int n = waiters_.load(std::memory_order_seq_cst);
+  const int e = wake_fd_.load(std::memory_order_seq_cst);
+  if (n > 0 && e >= 0) {
+    const std::uint64_t count = static_cast<std::uint64_t>(n);
+    (void)::write(e, &count, sizeof count);
+  }
+}
+
+Result<void> FdCore::Wait(Dir dir, short events) {
+  const int e = WakeFd();
+  if (e < 0) return SystemError(errno, "eventfd");
+  waiters_.fetch_add(1, std::memory_order_seq_cst);
+  struct Leave {
+    std::atomic<int>& w;
+    ~Leave() { w.fetch_sub(1, std::memory_order_seq_cst); }
+  } leave{waiters_};
+  // Close() sets closing_ before reading waiters_/wake_fd_; we registered
+  // before reading closing_, so one of us sees the other.
+  if (closing_.load(std::memory_order_seq_cst)) return Errc::kClosed;
+  if (canceled_.load(std::memory_order_seq_cst)) return Errc::kCanceled;
+  const std::int64_t deadline = deadline_[static_cast<int>(dir)].load(std::memory_order_acquire);
+  timespec ts{};
+  timespec* timeout = nullptr;
+  if (deadline != 0) {
+    const std::int64_t left = std::max<std::int64_t>(deadline - NowNs(), 0);
+    ts.tv_sec = static_cast<time_t>(left / 1'000'000'000);
+    ts.tv_nsec = static_cast<long>(left % 1'000'000'000);
+    timeout = &ts;
+  }
+  pollfd fds[2] = {{fd_, events, 0}, {e, POLLIN, 0}};
+  const int r = ppoll(fds, 2, timeout, nullptr);
+  if (r < 0 && errno != EINTR) return SystemError(errno, "ppoll");
+  if (r > 0 && (fds[1].revents & POLLIN) != 0) {
+    std::uint64_t v;
+    (void)::read(e, &v, sizeof v);  // may lose the race to another waiter: fine
+  }
+  return {};  // the caller re-checks closed, deadline and retries the operation
+}
+
+Result<void> FdCore::WaitReady(Dir dir, short events) {
+  Guard g(*this);
+  if (!g.ok) return std::errc::bad_file_descriptor;
+  for (;;) {
+    if (closing_.load(std::memory_order_acquire)) return Errc::kClosed;
+    if (canceled_.load(std::memory_order_seq_cst)) return Errc::kCanceled;
+    const std::int64_t deadline = deadline_[static_cast<int>(dir)].load(std::memory_order_acquire);
+    if (deadline != 0 && NowNs() >= deadline) return Errc::kTimeout;
+    pollfd p{fd_, events, 0};
+    const int r = ::poll(&p, 1, 0);
+    if (r > 0) return {};
+    if (r < 0 && errno != EINTR) return SystemError(errno, "poll");
+    if (auto w = Wait(dir, events); !w) return w.error();
+  }
+}
+
+bool FdCore::Retire() noexcept {
+  bool expected = false;
+  if (!closing_.compare_exchange_strong(expected, true, std::memory_order_seq_cst)) return false;
+  // Wake every waiter for good: a large count keeps the eventfd readable.
+  if (const int e = wake_fd_.load(std::memory_order_seq_cst); e >= 0) {
+    const std::uint64_t many = UINT32_MAX;
+    (void)::write(e, &many, sizeof many);
+  }
+  // Woken calls leave within microseconds; a short sleep-poll avoids any
+  // notification that would touch this object after they left.
+  for (int spins = 0; users_.load(std::memory_order_seq_cst) != 0; ++spins) {
+    if (spins < 100) {
+      sched_yield();
+    } else {
+      const timespec pause{0, 100'000};
+      nanosleep(&pause, nullptr);
+    }
+  }
+  closed_.store(true, std::memory_order_release);
+  if (const int e = wake_fd_.exchange(-1); e >= 0) ::close(e);
+  return true;
+}
+
+Result<void> FdCore::Close() noexcept {
+  if (!Retire()) return std::errc::bad_file_descriptor;
+  // close() is never retried: on Linux the descriptor is released even when
+  // it reports EINTR; another error is still worth reporting (e.g. EIO).
+  if (::close(fd_) != 0 && errno != EINTR) return SystemError(errno, "close");
+  return {};
+}
+
+int FdCore::Release() noexcept { return Retire() ? fd_ : -1; }
+
+}  // namespace netsctp::internal

@@ -1,0 +1,127 @@
+// FdCore: the descriptor shared by SctpConn and SctpListener, with the
+// machinery that makes blocking calls Go-like on a non-blocking socket:
+// deadlines, waking by Close() from another thread, and closing only once no
+// call uses the descriptor (so a reused descriptor number is never touched).
+//
+// A call is `Io(kRead, POLLIN, op)`: op is tried first (one system call on the
+// fast path); only on EAGAIN does the caller wait in ppoll on the socket and
+// a wake-up eventfd, which is created on first wait (non-blocking users never
+// pay for it).
+#pragma once
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <ctime>
+
+#include "netsctp/result.h"
+
+namespace netsctp::internal {
+
+enum class Dir { kRead = 0, kWrite = 1 };
+
+class FdCore {
+ public:
+  explicit FdCore(int fd) noexcept : fd_(fd) {}
+  FdCore(const FdCore&) = delete;
+  FdCore& operator=(const FdCore&) = delete;
+  ~FdCore() { (void)Close(); }
+
+  int fd() const noexcept { return closed_.load(std::memory_order_acquire) ? -1 : fd_; }
+
+  // Deadlines in steady-clock nanoseconds since its epoch; 0 = none.
+  void SetDeadline(Dir d, std::int64_t ns) noexcept;
+  void SetNonBlocking(bool on) noexcept { nonblocking_.store(on, std::memory_order_relaxed); }
+  bool NonBlocking() const noexcept { return nonblocking_.load(std::memory_order_relaxed); }
+
+  // Runs `op()` (returns >= 0 or -1 with errno) until it succeeds, fails with
+  // something other than EINTR/EAGAIN, the deadline passes (Errc::kTimeout),
+  // or Close() is called (Errc::kClosed). Returns op's value.
+  template <typename Op>
+  Result<std::int64_t> Io(Dir dir, short events, Op&& op) {
+    Guard g(*this);
+    if (!g.ok) return std::errc::bad_file_descriptor;
+    for (;;) {
+      if (closing_.load(std::memory_order_acquire)) return Errc::kClosed;
+      const std::int64_t deadline = deadline_[static_cast<int>(dir)].load(std::memory_order_acquire);
+      if (deadline != 0 && NowNs() >= deadline) return Errc::kTimeout;
+      const auto n = static_cast<std::int64_t>(op());
+      if (n >= 0) return n;
+      const int err = errno;
+      if (err == EINTR) continue;
+      if (err != EAGAIN) return SystemError(err);
+      if (NonBlocking()) return std::errc::resource_unavailable_try_again;
+      if (auto w = Wait(dir, events); !w) return w.error();
+    }
+  }
+
+  // Waits until `events` are ready on the descriptor (or the deadline /
+  // Close), without performing I/O. Used for connect completion.
+  Result<void> WaitReady(Dir dir, short events);
+
+  // Makes every waiting call return Errc::kClosed, waits until none uses the
+  // descriptor, then closes it (never retried: the descriptor is gone either way).
+  Result<void> Close() noexcept;
+  // Like Close but hands the socket descriptor back open.
+  int Release() noexcept;
+  // Wakes waiters so that they re-read deadlines (after SetDeadline) or
+  // notice cancellation.
+  void Wake() noexcept;
+  // Makes WaitReady return Errc::kCanceled (used by a cancelled dial).
+  void Cancel() noexcept {
+    canceled_.store(true, std::memory_order_seq_cst);
+    Wake();
+  }
+
+  static std::int64_t NowNs() noexcept {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+  }
+
+ private:
+  // Counts calls in progress; fails (ok == false) once Close has begun.
+  struct Guard {
+    explicit Guard(FdCore& c) noexcept : core(c) {
+      core.users_.fetch_add(1, std::memory_order_seq_cst);
+      ok = !core.closing_.load(std::memory_order_seq_cst);
+    }
+    // Nothing may touch `core` after the decrement: a Close() waiting for
+    // users to leave may free it right after.
+    ~Guard() { core.users_.fetch_sub(1, std::memory_order_seq_cst); }
+    FdCore& core;
+    bool ok = false;
+  };
+
+  Result<void> Wait(Dir dir, short events);
+  // Starts closing: refuses new calls, wakes waiters, waits for running
+  // calls to leave. False when another Close/Release got there first.
+  bool Retire() noexcept;
+  int WakeFd() noexcept;  // creates the eventfd on first use; -1 on failure
+
+  const int fd_;
+  std::atomic<int> wake_fd_{-1};
+  std::atomic<bool> closing_{false};   // set first by Close: new calls refuse
+  std::atomic<bool> closed_{false};    // the descriptor is closed or released
+  std::atomic<int> users_{0};
+  std::atomic<int> waiters_{0};
+  std::atomic<bool> nonblocking_{false};
+  std::atomic<bool> canceled_{false};
+  std::atomic<std::int64_t> deadline_[2] = {0, 0};
+};
+
+// Converts a steady_clock time point to FdCore's deadline form (0 = none; a
+// time point at or before the epoch is clamped to 1 ns, i.e. already past).
+template <typename TimePoint>
+std::int64_t DeadlineNs(TimePoint t) noexcept {
+  if (t == TimePoint{}) return 0;
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  return ns > 0 ? static_cast<std::int64_t>(ns) : 1;
+}
+
+}  // namespace netsctp::internal

@@ -1,0 +1,155 @@
+// FdCore, the machinery behind blocking calls, exercised on a Unix socket
+// pair (no SCTP needed): deadlines, deadline changes while blocked, Close
+// waking a blocked call, non-blocking mode.
+#include <catch2/catch.hpp>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "internal/fd_core.h"
+
+using netsctp::Errc;
+using netsctp::internal::DeadlineNs;
+using netsctp::internal::Dir;
+using netsctp::internal::FdCore;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Pair {
+  int a = -1, b = -1;
+  Pair() {
+    int fds[2];
+    REQUIRE(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) == 0);
+    a = fds[0];
+    b = fds[1];
+  }
+  ~Pair() {
+    if (b >= 0) close(b);
+  }
+};
+
+netsctp::Result<std::int64_t> Recv(FdCore& core) {
+  char c;
+  const int fd = core.fd();
+  return core.Io(Dir::kRead, POLLIN, [&] { return ::recv(fd, &c, 1, 0); });
+}
+
+}  // namespace
+
+TEST_CASE("data ready is returned at once") {
+  Pair p;
+  FdCore core(p.a);
+  REQUIRE(::send(p.b, "x", 1, 0) == 1);
+  auto r = Recv(core);
+  REQUIRE(r.has_value());
+  CHECK(*r == 1);
+}
+
+TEST_CASE("a past deadline fails at once even when data is ready") {
+  Pair p;
+  FdCore core(p.a);
+  REQUIRE(::send(p.b, "x", 1, 0) == 1);
+  core.SetDeadline(Dir::kRead, DeadlineNs(Clock::now() - 1s));
+  auto r = Recv(core);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error() == Errc::kTimeout);
+  CHECK(r.error().code() == std::errc::timed_out);
+  // Clearing the deadline makes the data readable again.
+  core.SetDeadline(Dir::kRead, 0);
+  CHECK(Recv(core).has_value());
+}
+
+TEST_CASE("a future deadline ends a blocked call with a timeout") {
+  Pair p;
+  FdCore core(p.a);
+  const auto start = Clock::now();
+  core.SetDeadline(Dir::kRead, DeadlineNs(start + 200ms));
+  auto r = Recv(core);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error() == Errc::kTimeout);
+  CHECK(Clock::now() - start >= 200ms);
+}
+
+TEST_CASE("a deadline set from another thread reaches a blocked call") {
+  Pair p;
+  FdCore core(p.a);
+  std::thread t([&] {
+    std::this_thread::sleep_for(100ms);
+    core.SetDeadline(Dir::kRead, DeadlineNs(Clock::now()));
+  });
+  auto r = Recv(core);  // no deadline when it started: would block forever
+  t.join();
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error() == Errc::kTimeout);
+}
+
+TEST_CASE("Close from another thread wakes a blocked call, which reports closed") {
+  Pair p;
+  auto core = std::make_unique<FdCore>(p.a);
+  std::thread t([&] {
+    std::this_thread::sleep_for(100ms);
+    CHECK(core->Close().has_value());
+  });
+  auto r = Recv(*core);
+  t.join();
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error() == Errc::kClosed);
+  // Closed for good: the descriptor is gone and every call says so.
+  CHECK(core->fd() == -1);
+  auto again = Recv(*core);
+  REQUIRE_FALSE(again.has_value());
+  CHECK(again.error() == std::errc::bad_file_descriptor);
+  CHECK(core->Close().error() == std::errc::bad_file_descriptor);
+}
+
+TEST_CASE("data arriving wakes a blocked call") {
+  Pair p;
+  FdCore core(p.a);
+  std::thread t([&] {
+    std::this_thread::sleep_for(50ms);
+    CHECK(::send(p.b, "y", 1, 0) == 1);
+  });
+  auto r = Recv(core);
+  t.join();
+  REQUIRE(r.has_value());
+  CHECK(*r == 1);
+}
+
+TEST_CASE("non-blocking mode returns EAGAIN as a value") {
+  Pair p;
+  FdCore core(p.a);
+  core.SetNonBlocking(true);
+  auto r = Recv(core);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error() == std::errc::resource_unavailable_try_again);
+}
+
+TEST_CASE("Release hands the descriptor back open") {
+  Pair p;
+  FdCore core(p.a);
+  const int fd = core.Release();
+  CHECK(fd == p.a);
+  CHECK(core.fd() == -1);
+  CHECK(::send(p.b, "z", 1, 0) == 1);
+  char c;
+  CHECK(::recv(fd, &c, 1, 0) == 1);  // still open and usable
+  ::close(fd);
+}
+
+TEST_CASE("Cancel ends a wait with canceled") {
+  Pair p;
+  FdCore core(p.a);
+  std::thread t([&] {
+    std::this_thread::sleep_for(50ms);
+    core.Cancel();
+  });
+  auto r = core.WaitReady(Dir::kRead, POLLIN);
+  t.join();
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error() == Errc::kCanceled);
+}
