@@ -64,6 +64,15 @@ PeerAddrInfo FromKernel(const sctp_paddrinfo& k) {
   return p;
 }
 
+bool AssociationAlive(int fd) {
+  sctp_status st{};
+  socklen_t len = sizeof st;
+  return ::getsockopt(fd, IPPROTO_SCTP, SCTP_STATUS, &st, &len) == 0 && st.sstat_state != SCTP_CLOSED;
+}
+
+// How often a reader re-checks the association once our shutdown is under way.
+constexpr std::int64_t kShutdownCheckNs = 50'000'000;
+
 void LogNotification(std::span<const std::byte> bytes) {
   auto logger = Logger();
   if (!logger->should_log(spdlog::level::debug)) return;
@@ -154,13 +163,22 @@ Result<Message> SctpConn::ReadMsgExt(std::span<std::byte> buf, std::span<std::by
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   const int fd = core_->fd();
-  auto n = core_->Io(Dir::kRead, POLLIN, [&] {
+  bool gone = false;
+  auto n = core_->Io(Dir::kRead, POLLIN, [&]() -> ssize_t {
     msg.msg_control = oob.empty() ? nullptr : oob.data();
     msg.msg_controllen = oob.size();
     msg.msg_flags = 0;
-    return ::recvmsg(fd, &msg, 0);
+    const ssize_t r = ::recvmsg(fd, &msg, 0);
+    // After our own CloseWrite the association ends without waking poll
+    // (the kernel's blocking recvmsg re-checks it and says ENOTCONN): look.
+    if (r < 0 && errno == EAGAIN && core_->HasWaitSlice() && !AssociationAlive(fd)) {
+      gone = true;
+      return 0;
+    }
+    return r;
   });
   if (!n) return n.error();
+  if (gone) return Errc::kEndOfStream;
   Message m;
   m.n = static_cast<std::size_t>(*n);
   m.flags = msg.msg_flags;
@@ -513,6 +531,7 @@ Result<void> SctpConn::CloseRead() {
 Result<void> SctpConn::CloseWrite() {
   if (fd() < 0) return kBadFd;
   if (::shutdown(fd(), SHUT_WR) != 0) return SystemError(errno, "shutdown write");
+  core_->SetWaitSlice(kShutdownCheckNs);
   return {};
 }
 

@@ -196,7 +196,8 @@ class SctpConn {
   // SHUT_RD: no more reads; no protocol action.
   Result<void> CloseRead();
   // SHUT_WR: starts a full SCTP shutdown (there is no half-close in SCTP);
-  // the peer reads end of stream. Keep reading for undelivered data and events.
+  // the peer reads end of stream. Keep reading for undelivered data and
+  // events: reads end with Errc::kEndOfStream once the association is gone.
   Result<void> CloseWrite();
 
  private:

@@ -47,10 +47,12 @@ Result<void> FdCore::Wait(Dir dir, short events) {
   if (closing_.load(std::memory_order_seq_cst)) return Errc::kClosed;
   if (canceled_.load(std::memory_order_seq_cst)) return Errc::kCanceled;
   const std::int64_t deadline = deadline_[static_cast<int>(dir)].load(std::memory_order_acquire);
+  const std::int64_t slice = wait_slice_ns_.load(std::memory_order_relaxed);
   timespec ts{};
   timespec* timeout = nullptr;
-  if (deadline != 0) {
-    const std::int64_t left = std::max<std::int64_t>(deadline - NowNs(), 0);
+  if (deadline != 0 || slice != 0) {
+    std::int64_t left = deadline != 0 ? std::max<std::int64_t>(deadline - NowNs(), 0) : slice;
+    if (slice != 0) left = std::min(left, slice);
     ts.tv_sec = static_cast<time_t>(left / 1'000'000'000);
     ts.tv_nsec = static_cast<long>(left % 1'000'000'000);
     timeout = &ts;

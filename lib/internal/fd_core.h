@@ -37,6 +37,10 @@ class FdCore {
   // Deadlines in steady-clock nanoseconds since its epoch; 0 = none.
   void SetDeadline(Dir d, std::int64_t ns) noexcept;
   void SetNonBlocking(bool on) noexcept { nonblocking_.store(on, std::memory_order_relaxed); }
+  // Caps each wait at `ns` (0: no cap), so that a call re-checks a condition
+  // the kernel does not signal through poll.
+  void SetWaitSlice(std::int64_t ns) noexcept { wait_slice_ns_.store(ns, std::memory_order_relaxed); }
+  bool HasWaitSlice() const noexcept { return wait_slice_ns_.load(std::memory_order_relaxed) != 0; }
   bool NonBlocking() const noexcept { return nonblocking_.load(std::memory_order_relaxed); }
 
   // Runs `op()` (returns >= 0 or -1 with errno) until it succeeds, fails with
@@ -112,6 +116,7 @@ class FdCore {
   std::atomic<int> waiters_{0};
   std::atomic<bool> nonblocking_{false};
   std::atomic<bool> canceled_{false};
+  std::atomic<std::int64_t> wait_slice_ns_{0};
   std::atomic<std::int64_t> deadline_[2] = {0, 0};
 };
 
