@@ -429,7 +429,18 @@ Result<void> SctpConn::SetPathParams(const PathParams& p, const IpAddr* peer) {
     k.spp_hbinterval = *p.heartbeat_interval;
     if (*p.heartbeat_interval == 0) flags |= SPP_HB_TIME_IS_ZERO;
   }
-  if (p.heartbeat_enabled) flags |= *p.heartbeat_enabled ? SPP_HB_ENABLE : SPP_HB_DISABLE;
+  // The kernel takes the interval only together with SPP_HB_ENABLE; an
+  // interval alone must not switch heartbeats on, so it is applied with
+  // ENABLE and, when they were off, switched off again below.
+  bool restore_off = false;
+  if (p.heartbeat_enabled) {
+    flags |= *p.heartbeat_enabled ? SPP_HB_ENABLE : SPP_HB_DISABLE;
+  } else if (p.heartbeat_interval) {
+    auto now = GetPathParams(peer);
+    if (!now) return now.error();
+    flags |= SPP_HB_ENABLE;
+    restore_off = !now->heartbeat_enabled;
+  }
   if (p.path_max_retrans) k.spp_pathmaxrxt = *p.path_max_retrans;
   if (p.path_mtu) {
     k.spp_pathmtu = *p.path_mtu;
@@ -441,6 +452,15 @@ Result<void> SctpConn::SetPathParams(const PathParams& p, const IpAddr* peer) {
   }
   k.spp_flags = static_cast<std::uint32_t>(flags);
   auto r = Set(core_.get(), IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, k, "setsockopt SCTP_PEER_ADDR_PARAMS");
+  if (r && restore_off) {
+    sctp_paddrparams off = k;
+    off.spp_flags = SPP_HB_DISABLE;
+    off.spp_hbinterval = 0;
+    off.spp_pathmaxrxt = 0;
+    off.spp_pathmtu = 0;
+    off.spp_sackdelay = 0;
+    r = Set(core_.get(), IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, off, "setsockopt SCTP_PEER_ADDR_PARAMS");
+  }
   if (!r && peer != nullptr) return r.error().WithContext("path " + peer->String());
   return r;
 }

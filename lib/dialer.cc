@@ -61,6 +61,8 @@ Result<SctpConn> Dialer::DialSctp(std::string_view network, const SctpAddr& radd
   auto packed = internal::PackAddrs(raddr, family->family);
   if (!packed) return packed.error().WithContext(what);
 
+  if (stop.stop_requested()) return Error(make_error_code(Errc::kCanceled), what);  // send no INIT at all
+
   SctpConn conn(std::make_unique<FdCore>(fd->Release()));
   FdCore& core = *conn.core_;
   const int sock = core.fd();

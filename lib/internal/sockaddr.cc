@@ -45,7 +45,11 @@ Result<SockaddrIp> ParseSockaddr(std::span<const std::byte> bytes) {
     std::memcpy(&sin6, bytes.data(), sizeof sin6);
     std::array<std::uint8_t, 16> b;
     std::memcpy(b.data(), &sin6.sin6_addr, 16);
-    out.ip = IpAddr::V6(b, sin6.sin6_scope_id);
+    // Linux fills a scope id in for addresses learnt from packets even where
+    // it means nothing (::1 comes back as ::1%1); keep it only where it
+    // matters: link-local unicast fe80::/10 and link-local multicast ff02::/16.
+    const bool scoped = (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || (b[0] == 0xff && (b[1] & 0x0f) == 0x02);
+    out.ip = IpAddr::V6(b, scoped ? sin6.sin6_scope_id : 0);
     out.port = ntohs(sin6.sin6_port);
     out.size = sizeof sin6;
   } else {

@@ -343,10 +343,26 @@ TEST_CASE("ParseSockaddr sizes each entry by its family") {
   CHECK(a->size == 16);
   CHECK(a->port == 7);
   CHECK(a->ip.String() == "1.2.3.4");
-  const Bytes v6 = In6(kDb8_1, 8, 2);
+  const Bytes v6 = In6(kFe80_1, 8, 2);
   Result<netsctp::internal::SockaddrIp> b = netsctp::internal::ParseSockaddr(Span(v6));
   REQUIRE(b);
   CHECK(b->size == 28);
   CHECK(b->ip.ScopeId() == 2);
   CHECK(netsctp::internal::ParseSockaddr(Span(Bytes(1, 2))).error() == Errc::kMalformed);
+}
+
+TEST_CASE("ParseSockaddr keeps a scope id only where it means something") {
+  // Linux reports ::1 learnt from packets with scope id 1; it is not a zone.
+  auto loop = netsctp::internal::ParseSockaddr(Span(In6(kLoop6, 5000, 1)));
+  REQUIRE(loop.has_value());
+  CHECK(loop->ip.ScopeId() == 0);
+  CHECK(loop->ip.String() == "::1");
+  auto global = netsctp::internal::ParseSockaddr(Span(In6(kDb8_1, 5000, 2)));
+  REQUIRE(global.has_value());
+  CHECK(global->ip.ScopeId() == 0);
+  // Link-local addresses keep theirs.
+  auto link = netsctp::internal::ParseSockaddr(Span(In6(kFe80_1, 5000, 3)));
+  REQUIRE(link.has_value());
+  CHECK(link->ip.ScopeId() == 3);
+  CHECK(link->ip.String() == "fe80::1%3");
 }
