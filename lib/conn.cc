@@ -196,26 +196,49 @@ Result<Message> SctpConn::ReadFullMsg(std::span<std::byte> buf) {
   auto first = ReadMsg(buf);
   if (!first) return first;
   Message whole = *first;
+  const int eor = static_cast<int>(RecvFlags::kEor);
   while (!whole.Eor()) {
+    // When the peer aborts in the middle of a message, the kernel queues a
+    // PARTIAL_DELIVERY notification where the next piece would be: look
+    // before reading, so that the notification is never glued onto data.
+    auto next = PeekNotification();
+    if (!next) return next.error();
+    if (*next) return whole.n == buf.size() ? Errc::kMessageTooLarge : Errc::kMessageAborted;
     if (whole.n == buf.size()) {
       // Too large: drain the rest so that the next read starts a new message.
       std::array<std::byte, 4096> scratch;
-      for (;;) {
-        auto piece = ReadMsg(scratch);
-        if (!piece) return piece.error();
-        if (piece->Eor()) return Errc::kMessageTooLarge;
-      }
+      auto piece = ReadMsg(scratch);
+      if (!piece) return piece.error();
+      if (piece->Eor()) return Errc::kMessageTooLarge;
+      continue;
     }
     auto piece = ReadMsg(buf.subspan(whole.n));
     if (!piece) return piece.error();
     whole.n += piece->n;
-    whole.flags = (whole.flags & ~static_cast<int>(RecvFlags::kEor)) | (piece->flags & static_cast<int>(RecvFlags::kEor));
+    whole.flags = (whole.flags & ~eor) | (piece->flags & eor);
   }
   return whole;
 }
 
+Result<bool> SctpConn::PeekNotification() {
+  std::byte one;
+  iovec iov{&one, 1};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  const int fd = core_->fd();
+  auto n = core_->Io(Dir::kRead, POLLIN, [&] {
+    msg.msg_flags = 0;
+    return ::recvmsg(fd, &msg, MSG_PEEK);
+  });
+  if (!n) return n.error();
+  return Has(msg.msg_flags, RecvFlags::kNotification);
+}
+
 Result<MsgOrEvent> SctpConn::ReadMsgOrEvent(std::span<std::byte> buf) {
   auto m = ReadFullMsg(buf);
+  // An aborted message is dropped; its PARTIAL_DELIVERY event comes next.
+  while (!m && m.error() == Errc::kMessageAborted) m = ReadFullMsg(buf);
   if (!m) return m.error();
   MsgOrEvent out{*m, std::nullopt};
   if (m->Notification()) {

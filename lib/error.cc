@@ -22,6 +22,7 @@ class Category final : public std::error_category {
       case Errc::kMixedPorts: return "addresses with different ports";
       case Errc::kTruncated: return "buffer too small: data truncated";
       case Errc::kMessageTooLarge: return "message larger than the buffer bound";
+      case Errc::kMessageAborted: return "message aborted part way through its delivery";
       case Errc::kMalformed: return "malformed data";
       case Errc::kUnknownEventType: return "unknown notification type";
       case Errc::kTimeout: return "i/o timeout";

@@ -103,12 +103,16 @@ class SctpConn {
   // Reads a whole message (all pieces up to EOR) into `buf`. When the message
   // is larger than `buf`, its remainder is read and discarded and the result
   // is Errc::kMessageTooLarge, so the next call starts on a message boundary.
-  // A notification is returned whole the same way, flagged kNotification.
+  // When the peer aborts part way through a message, the pieces read are
+  // dropped and the result is Errc::kMessageAborted; the next call returns
+  // the PARTIAL_DELIVERY notification. A notification is returned whole the
+  // same way as data, flagged kNotification.
   Result<Message> ReadFullMsg(std::span<std::byte> buf);
   // The common loop's read: the next whole message (as ReadFullMsg) and,
-  // when it is a notification, its parsed Event. Errors: those of
-  // ReadFullMsg, and ParseEvent's for a notification that does not parse
-  // (its bytes are consumed either way).
+  // when it is a notification, its parsed Event. A message aborted part way
+  // is dropped and the PARTIAL_DELIVERY event that follows it is returned.
+  // Errors: those of ReadFullMsg, and ParseEvent's for a notification that
+  // does not parse (its bytes are consumed either way).
   //   for (;;) {
   //     auto in = conn.ReadMsgOrEvent(buf);
   //     if (!in) break;
@@ -205,6 +209,8 @@ class SctpConn {
   friend class Dialer;
   explicit SctpConn(std::unique_ptr<internal::FdCore> core);
   Result<void> InitAddrs();
+  // Whether the next unit to read is a notification (waits for one to arrive).
+  Result<bool> PeekNotification();
   Result<void> Bind(std::string_view addresses, int flags);
   Result<void> Bind(const SctpAddr& addresses, int flags);
 

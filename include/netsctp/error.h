@@ -31,6 +31,7 @@ enum class Errc {
   kMixedPorts,           // address list whose ports differ
   kTruncated,            // a buffer too small for what the kernel returned
   kMessageTooLarge,      // a message exceeded the caller's bound
+  kMessageAborted,       // a message's delivery was aborted part way (PARTIAL_DELIVERY follows)
   kMalformed,            // bytes that do not form a valid structure
   kUnknownEventType,     // a notification type this library does not know
   kTimeout,              // a deadline passed
