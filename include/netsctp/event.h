@@ -335,8 +335,10 @@ struct ShutdownEvent {
 struct PartialDeliveryEvent {
   static constexpr EventType kType = EventType::kPartialDelivery;
   PartialDeliveryIndication indication = PartialDeliveryIndication::kAborted;
-  std::uint32_t stream = 0;  // stream of the aborted message
-  std::uint32_t seq = 0;     // its stream sequence number (or message id with I-DATA)
+  // Stream and sequence number (or message id) of the aborted message. Linux
+  // 6.1 fills them only with message interleaving (I-DATA); otherwise 0.
+  std::uint32_t stream = 0;
+  std::uint32_t seq = 0;
   std::int32_t assoc_id = 0;
   std::uint16_t flags = 0;  // unused by Linux (0)
 };
@@ -440,12 +442,17 @@ struct AssocResetEvent {
   static constexpr EventType kType = EventType::kAssocReset;
   AssocResetFlags flags = AssocResetFlags::kNone;
   std::int32_t assoc_id = 0;
-  std::uint32_t local_tsn = 0;   // next TSN this side sends
-  std::uint32_t remote_tsn = 0;  // next TSN expected from the peer
+  // As Linux 6.1 fills them (on both sides, the reverse of RFC 6525's
+  // wording): local_tsn is the next TSN this side will receive, remote_tsn
+  // the next TSN it will send.
+  std::uint32_t local_tsn = 0;
+  std::uint32_t remote_tsn = 0;
 };
 
 // SCTP_STREAM_CHANGE_EVENT (struct sctp_stream_change_event): streams were
-// added; the counts are the new totals.
+// added. Linux 6.1 reports how many were added in the direction of the
+// request (0 for the other direction), not the new totals: the requester of
+// 3 outgoing streams sees outstrms=3, instrms=0, its peer instrms=3, outstrms=0.
 struct StreamChangeEvent {
   static constexpr EventType kType = EventType::kStreamChange;
   StreamChangeFlags flags = StreamChangeFlags::kNone;
