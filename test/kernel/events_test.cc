@@ -24,10 +24,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstring>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -38,6 +42,7 @@
 #include "netsctp/dialer.h"
 #include "netsctp/event.h"
 #include "netsctp/listener.h"
+#include "netsctp/log.h"
 
 using namespace ktest;
 using namespace evtest;
@@ -676,4 +681,29 @@ TEST_CASE("AUTHENTICATION: with auth disabled, both sides get the no-auth indica
   // Only one, at start.
   CHECK(client.Quiet(300ms));
   CHECK(client.Count<netsctp::AuthenticationEvent>() == 1);
+}
+
+TEST_CASE("decoded notifications are logged at debug level through the library logger") {
+  std::ostringstream log;
+  auto logger = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log));
+  logger->set_level(spdlog::level::debug);
+  logger->set_pattern("%l %v");
+  netsctp::SetLogger(logger);
+  struct Restore {
+    ~Restore() { netsctp::SetLogger(nullptr); }
+  } restore;
+
+  PairOptions o;
+  o.dialer.events = {EventType::kAssocChange};
+  Pair p = Connect(o);
+  std::vector<std::byte> buf(1024);
+  MUST(p.client.SetReadDeadline(std::chrono::steady_clock::now() + 5s));
+  auto m = p.client.ReadMsg(Buf(buf));  // the raw read, no parsing asked for
+  REQUIRE(m.has_value());
+  REQUIRE(m->Notification());
+  logger->flush();
+  const std::string text = log.str();
+  INFO(text);
+  CHECK(text.find("debug notification ASSOC_CHANGE COMM_UP") != std::string::npos);
+  CHECK(text.find("debug connect sctp") != std::string::npos);  // lifecycle too
 }
