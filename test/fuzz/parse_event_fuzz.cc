@@ -3,14 +3,13 @@
 // ParseEvent reads notifications that arrive from the kernel; a bug there must
 // never turn into reading outside the buffer, so this throws anything at it
 // under ASan and UBSan. Each successful parse is rendered, and every view it
-// returns is checked to lie inside the input. Not part of the meson build
-// (it needs clang's -fsanitize=fuzzer); build and run:
+// returns is checked to lie inside the input. Built by meson with
+// -Dfuzz=true (clang only; tools/setup test does so with ASan and UBSan and
+// runs it for 30 s as suite 'fuzz'); by hand:
 //
-//   clang++-14 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined \
-//     -fno-sanitize-recover=undefined -Iinclude -Ilib -I<builddir>/include \
-//     test/fuzz/parse_event_fuzz.cc lib/event.cc lib/addr.cc lib/error.cc \
-//     lib/internal/sockaddr.cc -o parse_event_fuzz
-//   ./parse_event_fuzz -max_total_time=60 -max_len=512 [corpus_dir]
+//   CXX=clang++ meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
+//   ninja -C build-fuzz test/parse_event_fuzz
+//   build-fuzz/test/parse_event_fuzz -max_total_time=60 -max_len=512 [corpus_dir]
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

@@ -204,7 +204,7 @@ Bytes StreamResetImage(std::uint16_t flags, const std::vector<std::uint16_t>& si
   s.strreset_flags = flags;
   s.strreset_assoc_id = 13;
   Bytes list(sids.size() * 2);
-  std::memcpy(list.data(), sids.data(), list.size());  // host order, as the kernel writes them
+  if (!sids.empty()) std::memcpy(list.data(), sids.data(), list.size());  // host order, as the kernel writes them
   return Image(s, list);
 }
 
