@@ -40,11 +40,14 @@ Result<void> Set(FdCore* core, int level, int name, const T& value, const char* 
   return {};
 }
 
-// Fills a sockaddr_storage for `peer` the way the kernel stores peer
-// addresses: IPv4 as AF_INET even on AF_INET6 sockets.
-void PeerSockaddr(const IpAddr& peer, std::uint16_t port, sockaddr_storage& out) {
-  std::memset(&out, 0, sizeof out);
-  internal::ToSockaddr(peer, port, peer.Is4() ? AF_INET : AF_INET6, out);
+// Writes `peer` into the (often packed) sockaddr_storage field of a kernel
+// struct the way the kernel stores peer addresses: IPv4 as AF_INET even on
+// AF_INET6 sockets.
+void PutPeer(const IpAddr& peer, std::uint16_t port, void* field) {
+  sockaddr_storage ss;
+  std::memset(&ss, 0, sizeof ss);
+  internal::ToSockaddr(peer, port, peer.Is4() ? AF_INET : AF_INET6, ss);
+  std::memcpy(field, &ss, sizeof ss);
 }
 
 PeerAddrInfo FromKernel(const sctp_paddrinfo& k) {
@@ -201,9 +204,11 @@ Result<Message> SctpConn::ReadFullMsg(std::span<std::byte> buf) {
     // When the peer aborts in the middle of a message, the kernel queues a
     // PARTIAL_DELIVERY notification where the next piece would be: look
     // before reading, so that the notification is never glued onto data.
-    auto next = PeekNotification();
-    if (!next) return next.error();
-    if (*next) return whole.n == buf.size() ? Errc::kMessageTooLarge : Errc::kMessageAborted;
+    if (!whole.Notification()) {
+      auto next = PeekNotification();
+      if (!next) return next.error();
+      if (*next) return whole.n == buf.size() ? Errc::kMessageTooLarge : Errc::kMessageAborted;
+    }
     if (whole.n == buf.size()) {
       // Too large: drain the rest so that the next read starts a new message.
       std::array<std::byte, 4096> scratch;
@@ -422,11 +427,7 @@ Result<void> SctpConn::SetAssocParams(const AssocParams& p) {
 Result<PathParamsInfo> SctpConn::GetPathParams(const IpAddr* peer) const {
   sctp_paddrparams k;
   std::memset(&k, 0, sizeof k);
-  if (peer != nullptr) {
-    sockaddr_storage ss;
-    PeerSockaddr(*peer, remote_.port, ss);
-    std::memcpy(&k.spp_address, &ss, sizeof ss);
-  }
+  if (peer != nullptr) PutPeer(*peer, remote_.port, &k.spp_address);
   auto r = Get<sctp_paddrparams>(core_.get(), IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, k);
   if (!r) return r.error().WithContext(peer != nullptr ? "path " + peer->String() : "paths");
   PathParamsInfo info;
@@ -442,11 +443,7 @@ Result<PathParamsInfo> SctpConn::GetPathParams(const IpAddr* peer) const {
 Result<void> SctpConn::SetPathParams(const PathParams& p, const IpAddr* peer) {
   sctp_paddrparams k;
   std::memset(&k, 0, sizeof k);
-  if (peer != nullptr) {
-    sockaddr_storage ss;
-    PeerSockaddr(*peer, remote_.port, ss);
-    std::memcpy(&k.spp_address, &ss, sizeof ss);
-  }
+  if (peer != nullptr) PutPeer(*peer, remote_.port, &k.spp_address);
   int flags = 0;
   if (p.heartbeat_interval) {
     k.spp_hbinterval = *p.heartbeat_interval;
@@ -501,9 +498,7 @@ Result<IpAddr> SctpConn::GetPrimaryAddr() const {
 Result<void> SctpConn::SetPrimaryAddr(const IpAddr& peer) {
   sctp_prim k;
   std::memset(&k, 0, sizeof k);
-  sockaddr_storage ss;
-  PeerSockaddr(peer, remote_.port, ss);
-  std::memcpy(&k.ssp_addr, &ss, sizeof ss);
+  PutPeer(peer, remote_.port, &k.ssp_addr);
   auto r = Set(core_.get(), IPPROTO_SCTP, SCTP_PRIMARY_ADDR, k, "setsockopt SCTP_PRIMARY_ADDR");
   if (!r) return r.error().WithContext("primary " + peer.String());
   return r;
@@ -512,9 +507,7 @@ Result<void> SctpConn::SetPrimaryAddr(const IpAddr& peer) {
 Result<PeerAddrInfo> SctpConn::GetPeerAddrInfo(const IpAddr& peer) const {
   sctp_paddrinfo k;
   std::memset(&k, 0, sizeof k);
-  sockaddr_storage ss;
-  PeerSockaddr(peer, remote_.port, ss);
-  std::memcpy(&k.spinfo_address, &ss, sizeof ss);
+  PutPeer(peer, remote_.port, &k.spinfo_address);
   auto r = Get<sctp_paddrinfo>(core_.get(), IPPROTO_SCTP, SCTP_GET_PEER_ADDR_INFO, k);
   if (!r) return r.error().WithContext("peer address info " + peer.String());
   return FromKernel(*r);

@@ -477,6 +477,38 @@ TEST_CASE("SEND_FAILED_EVENT returns each undelivered message with its send info
   CHECK(client.Count<netsctp::LegacySendFailedEvent>() == 0);
 }
 
+TEST_CASE("ReadFullMsg drains a notification larger than its buffer, and the next one reads whole") {
+  PairOptions o;
+  o.listen_config.init_options.socket_read_buffer_size = 4096;
+  o.dialer.init_options.socket_write_buffer_size = 32768;
+  o.dialer.events = {EventType::kAssocChange, EventType::kSendFailedEvent};
+  Pair p = Connect(o);
+  EventReader client(p.client, "client");
+  (void)client.ExpectAssoc(AssocChangeState::kCommUp);
+  const Filled f = FillSendWindow(p.client);
+  REQUIRE(f.written > 1);
+  MUST(p.server.SetLinger(0));
+  MUST(p.server.Close());
+  (void)client.ExpectAssoc(AssocChangeState::kCommLost);
+
+  // Each SEND_FAILED_EVENT carries a 1000-byte message: far more than 64 bytes.
+  MUST(p.client.SetReadDeadline(std::chrono::steady_clock::now() + 5s));
+  std::vector<std::byte> small(64);
+  auto too_big = p.client.ReadFullMsg(Buf(small));
+  REQUIRE_FALSE(too_big.has_value());
+  CHECK(too_big.error() == Errc::kMessageTooLarge);
+  // The rest of that notification was drained: the next read is the next
+  // notification from its first byte, and it parses.
+  std::vector<std::byte> big(4096);
+  auto next = p.client.ReadMsgOrEvent(Buf(big));
+  REQUIRE(next.has_value());
+  REQUIRE(next->IsEvent());
+  const auto* sf = std::get_if<netsctp::SendFailedEvent>(&*next->event);
+  REQUIRE(sf != nullptr);
+  REQUIRE(sf->snd_info.context > kContextBase);  // not the first undelivered one: that was dropped
+  CHECK(Text(sf->data) == FillMessage(sf->snd_info.context - kContextBase));
+}
+
 TEST_CASE("legacy SEND_FAILED returns each undelivered message with its sndrcvinfo when the peer aborts") {
   PairOptions o;
   o.listen_config.init_options.socket_read_buffer_size = 4096;
