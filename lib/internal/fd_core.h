@@ -39,7 +39,10 @@ class FdCore {
   void SetNonBlocking(bool on) noexcept { nonblocking_.store(on, std::memory_order_relaxed); }
   // Caps each wait at `ns` (0: no cap), so that a call re-checks a condition
   // the kernel does not signal through poll.
-  void SetWaitSlice(std::int64_t ns) noexcept { wait_slice_ns_.store(ns, std::memory_order_relaxed); }
+  void SetWaitSlice(std::int64_t ns) noexcept {
+    wait_slice_ns_.store(ns, std::memory_order_relaxed);
+    Wake();  // calls already waiting adopt the slice
+  }
   bool HasWaitSlice() const noexcept { return wait_slice_ns_.load(std::memory_order_relaxed) != 0; }
   bool NonBlocking() const noexcept { return nonblocking_.load(std::memory_order_relaxed); }
 

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -152,4 +153,27 @@ TEST_CASE("Cancel ends a wait with canceled") {
   t.join();
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error() == Errc::kCanceled);
+}
+
+TEST_CASE("a wait slice set while a call waits makes it re-check at once") {
+  // The kernel signals some endings (an association our own shutdown ended)
+  // through no poll event: a waiting call must still notice them.
+  Pair p;
+  FdCore core(p.a);
+  std::atomic<bool> ended{false};
+  core.SetDeadline(Dir::kRead, DeadlineNs(Clock::now() + 5s));  // failsafe only
+  std::thread t([&] {
+    std::this_thread::sleep_for(100ms);
+    ended = true;                  // nothing readable appears on the socket
+    core.SetWaitSlice(10'000'000);  // 10 ms
+  });
+  const auto start = Clock::now();
+  auto r = core.Io(Dir::kRead, POLLIN, [&]() -> ssize_t {
+    if (ended) return 0;
+    errno = EAGAIN;
+    return -1;
+  });
+  t.join();
+  REQUIRE(r.has_value());  // not Errc::kTimeout from the failsafe
+  CHECK(Clock::now() - start < 4s);
 }
