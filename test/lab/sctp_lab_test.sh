@@ -51,7 +51,21 @@ else
   not_ok "a command outliving --timeout is stopped with exit 124" "exit $rc after ${elapsed}s" "$(cat "$scratch/out")"
 fi
 
-# 6: stdout and stderr are streamed separately, clean of CR and boot noise,
+# 6: SIGTERM to sctp-lab (a runner giving up, Ctrl-C) stops the command and
+# the lab: exit 143, no user-mode Linux left behind.
+"$LAB" run -- sleep 120 > "$scratch/out" 2>&1 &
+lab_pid=$!
+for _ in $(seq 1 100); do own_uml && break; sleep 0.1; done
+sleep 2  # let it boot and start the command
+kill -TERM "$lab_pid"
+start=$(date +%s)
+wait "$lab_pid"
+rc=$? elapsed=$(($(date +%s) - start))
+if [[ $rc == 143 ]] && ((elapsed < 30)) && ! own_uml && grep -q 'interrupted' "$scratch/out"; then
+  ok "SIGTERM stops the command and the lab (exit 143)"
+else not_ok "SIGTERM stops the command and the lab (exit 143)" "exit $rc after ${elapsed}s" "$(cat "$scratch/out")"; fi
+
+# 7: stdout and stderr are streamed separately, clean of CR and boot noise,
 # whole, and while the command runs (the first line arrives before it ends).
 "$LAB" run -- bash -c 'echo first; echo oops >&2; sleep 4; seq 1 20000' \
   > >(while IFS= read -r line; do printf '%(%s)T %s\n' -1 "$line"; done > "$scratch/stdout") \
@@ -70,7 +84,7 @@ else
     "stdout head: $(head -n 3 "$scratch/stdout" | tr '\n' '|')" "stderr: $(head -c 300 "$scratch/stderr" | tr '\r\n' '^|')"
 fi
 
-# 7: --verbose shows the kernel's boot log on stderr, never on stdout.
+# 8: --verbose shows the kernel's boot log on stderr, never on stdout.
 "$LAB" run --uml -v -- echo payload > "$scratch/stdout" 2> "$scratch/stderr"
 rc=$?
 if [[ $rc == 0 && $(cat "$scratch/stdout") == payload ]] && grep -q 'Linux version' "$scratch/stderr" &&
@@ -79,7 +93,7 @@ if [[ $rc == 0 && $(cat "$scratch/stdout") == payload ]] && grep -q 'Linux versi
 else not_ok "--verbose shows the boot log on stderr only" "exit $rc" "stdout: $(head -c 300 "$scratch/stdout")" \
   "stderr: $(head -n 5 "$scratch/stderr" | tr '\n' '|')"; fi
 
-# 8: the environment and the current directory reach the command.
+# 9: the environment and the current directory reach the command.
 mkdir -p "$scratch/dir with space"
 (cd "$scratch/dir with space" && LABTEST_VAR='a "quoted" value; $x' \
   "$LAB" run -- bash -c 'printf "%s|%s|%s" "$PWD" "$LABTEST_VAR" "$SCTP_LAB"') > "$scratch/out" 2>&1
@@ -90,7 +104,7 @@ else
   not_ok "the current directory and environment are kept" "got: $(cat "$scratch/out")"
 fi
 
-# 9: real kernel SCTP inside: a listen/connect/send/receive over loopback
+# 10: real kernel SCTP inside: a listen/connect/send/receive over loopback
 # (perl's Socket module is in Debian's essential perl-base).
 sctp_pair='
 use Socket qw(:DEFAULT inet_pton);
@@ -111,14 +125,14 @@ rc=$?
 if [[ $rc == 0 && $(cat "$scratch/out") == pong:ping ]]; then ok "an SCTP association over 127.0.0.1 works in the lab"
 else not_ok "an SCTP association over 127.0.0.1 works in the lab" "exit $rc" "$(cat "$scratch/out")"; fi
 
-# 10: --uml forces user-mode Linux, whatever the host kernel.
+# 11: --uml forces user-mode Linux, whatever the host kernel.
 "$LAB" run --uml -- bash -c 'echo $SCTP_LAB; uname -r' > "$scratch/out" 2>&1
 rc=$?
 if [[ $rc == 0 && $(head -n 1 "$scratch/out") == uml && $(tail -n 1 "$scratch/out") != "$(uname -r)" ]]; then
   ok "--uml runs the command in user-mode Linux"
 else not_ok "--uml runs the command in user-mode Linux" "exit $rc" "$(cat "$scratch/out")"; fi
 
-# 11: a topology: two namespaces joined by two links, an association across
+# 12: a topology: two namespaces joined by two links, an association across
 # namespaces over link 1 and IPv6 on link 2, a cut link, an impairment, sysctls.
 "$LAB" run --uml --net a-b --net a-b --sysctl net.sctp.reconf_enable=1 -- bash -c '
   set -e
@@ -156,7 +170,7 @@ if [[ $rc == 0 && $(tail -n 1 "$scratch/out") == topology-ok ]]; then
   ok "topology: association across two namespaces, link down, netem, sysctl"
 else not_ok "topology: association across two namespaces, link down, netem, sysctl" "exit $rc" "$(cat "$scratch/out")"; fi
 
-# 12: natively, --net and --sysctl run in private namespaces: the topology
+# 13: natively, --net and --sysctl run in private namespaces: the topology
 # works and neither /run nor the host's sysctls change (the native back end is
 # forced here so that this runs on hosts without SCTP too; it needs root).
 host_forward=$(cat /proc/sys/net/ipv4/ip_forward)
@@ -174,7 +188,7 @@ if [[ $rc == 0 && $(tail -n 1 "$scratch/out") == native-ok && $(cat /proc/sys/ne
   ok "native --net/--sysctl use private namespaces and leave the host alone"
 else not_ok "native --net/--sysctl use private namespaces and leave the host alone" "exit $rc" "$(cat "$scratch/out")"; fi
 
-# 13: bad usage is refused with a message naming the mistake, before any boot.
+# 14: bad usage is refused with a message naming the mistake, before any boot.
 "$LAB" run --net a-a -- true > "$scratch/out" 2>&1
 rc=$?
 if [[ $rc == 125 ]] && grep -q "joins a namespace to itself" "$scratch/out"; then ok "a bad topology is refused clearly"
@@ -184,7 +198,7 @@ rc=$?
 if [[ $rc == 125 ]] && grep -q "only inside a lab run" "$scratch/out"; then ok "'net' outside a lab refuses to touch the host"
 else not_ok "'net' outside a lab refuses to touch the host" "exit $rc" "$(cat "$scratch/out")"; fi
 
-# 15: probe tells the truth about this kernel.
+# 16: probe tells the truth about this kernel.
 "$LAB" probe > "$scratch/out" 2>&1
 rc=$?
 if perl -MSocket -e 'socket(my $s, AF_INET, SOCK_STREAM, 132) or exit 1' 2>/dev/null; then native=yes; else native=no; fi
@@ -192,7 +206,7 @@ if [[ $rc == 0 ]] && grep -q "^native SCTP: $native" "$scratch/out" && grep -q '
   ok "probe reports native SCTP=$native and the lab's net.sctp settings"
 else not_ok "probe reports native SCTP=$native and the lab's net.sctp settings" "exit $rc" "$(cat "$scratch/out")"; fi
 
-# 16: with no user-mode Linux and no native SCTP, a clear message naming the package.
+# 17: with no user-mode Linux and no native SCTP, a clear message naming the package.
 if [[ $native == no ]]; then
   SCTP_LAB_UML_KERNEL=/nonexistent/linux.uml "$LAB" run -- true > "$scratch/out" 2>&1
   rc=$?
@@ -206,7 +220,7 @@ else
   else not_ok "--uml without user-mode Linux: exit 125 naming the package" "exit $rc" "$(cat "$scratch/out")"; fi
 fi
 
-# 17: nothing was left behind on the host.
+# 18: nothing was left behind on the host.
 sleep 1
 after=$(snapshot)
 if [[ $before == "$after" ]]; then ok "nothing is left behind in /run, TMPDIR, ~/.uml or the process table"
