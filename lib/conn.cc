@@ -25,12 +25,12 @@ namespace {
 
 constexpr std::errc kBadFd = std::errc::bad_file_descriptor;
 
+// The public GetOption on this connection's descriptor (a shorter answer is
+// accepted, as before: some options shrank or grew across kernels).
 template <typename T>
 Result<T> Get(const FdCore* core, int level, int name, T value = T{}) {
   if (core == nullptr || core->fd() < 0) return kBadFd;
-  socklen_t len = sizeof value;
-  if (::getsockopt(core->fd(), level, name, &value, &len) != 0) return SystemError(errno, "getsockopt");
-  return value;
+  return GetOption<T>(core->fd(), level, name, value, /*allow_shorter=*/true);
 }
 
 template <typename T>
