@@ -73,6 +73,59 @@ bool AssociationAlive(int fd) {
   return ::getsockopt(fd, IPPROTO_SCTP, SCTP_STATUS, &st, &len) == 0 && st.sstat_state != SCTP_CLOSED;
 }
 
+// Errors that by themselves say why an association ended (the socket error
+// the kernel sets on ABORT, COMM_LOST or a failed start).
+bool IsEndCause(int err) {
+  return err == ECONNRESET || err == ETIMEDOUT || err == ECONNREFUSED || err == ECONNABORTED ||
+         err == EHOSTUNREACH || err == ENETUNREACH || err == EPROTO;
+}
+
+// When the association of `core` no longer exists, ends the core (see
+// FdCore::End) with the best cause known: `err` when it is one, else the
+// socket's pending error, else a graceful end. Costs one getsockopt; called
+// only on failures and, after our own CloseWrite, on EAGAIN. True when ended.
+// Must run while `core` is in use (the descriptor cannot be closed meanwhile).
+bool EndIfGone(FdCore& core, int fd, int err) {
+  if (core.Ended()) return true;
+  if (AssociationAlive(fd)) return false;
+  int cause = IsEndCause(err) ? err : 0;
+  if (cause == 0) {
+    int pending = 0;
+    socklen_t len = sizeof pending;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &pending, &len) == 0) cause = pending;
+  }
+  return core.End(cause);
+}
+
+// What reads and writes report once the association has ended.
+Error EndError(const FdCore& core) {
+  const int cause = core.EndCause();
+  return cause > 0 ? Error(SystemError(cause)) : Error(Errc::kEndOfStream);
+}
+
+// Every read and write of a connection: `op` through the core (one system
+// call when it succeeds), and whenever it fails, a look at whether the
+// association is gone, so that the end is made visible to every other call
+// and poller (FdCore::End) whichever call happened to read the kernel's one
+// report of it. After our own CloseWrite the association ends without any
+// poll event at all, so waits are sliced and each EAGAIN looks too.
+template <typename Op>
+Result<std::int64_t> DataIo(FdCore& core, Dir dir, short events, Op&& op) {
+  const int fd = core.fd();
+  auto n = core.Io(dir, events, [&]() -> ssize_t {
+    const ssize_t r = op();
+    if (r >= 0) return r;
+    const int err = errno;
+    if (err == EINTR || (err == EAGAIN && !core.HasWaitSlice())) return r;
+    if (EndIfGone(core, fd, err == EAGAIN ? 0 : err) && err == EAGAIN) return op();  // now 0 or EPIPE
+    errno = err;
+    return r;
+  });
+  // A write after the end fails with EPIPE: say why the association ended.
+  if (!n && n.error() == std::errc::broken_pipe && core.EndCause() > 0) return EndError(core);
+  return n;
+}
+
 // How often a reader re-checks the association once our shutdown is under way.
 constexpr std::int64_t kShutdownCheckNs = 50'000'000;
 
@@ -166,26 +219,17 @@ Result<Message> SctpConn::ReadMsgExt(std::span<std::byte> buf, std::span<std::by
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   const int fd = core_->fd();
-  bool gone = false;
-  auto n = core_->Io(Dir::kRead, POLLIN, [&]() -> ssize_t {
+  auto n = DataIo(*core_, Dir::kRead, POLLIN, [&] {
     msg.msg_control = oob.empty() ? nullptr : oob.data();
     msg.msg_controllen = oob.size();
     msg.msg_flags = 0;
-    const ssize_t r = ::recvmsg(fd, &msg, 0);
-    // After our own CloseWrite the association ends without waking poll
-    // (the kernel's blocking recvmsg re-checks it and says ENOTCONN): look.
-    if (r < 0 && errno == EAGAIN && core_->HasWaitSlice() && !AssociationAlive(fd)) {
-      gone = true;
-      return 0;
-    }
-    return r;
+    return ::recvmsg(fd, &msg, 0);
   });
   if (!n) return n.error();
-  if (gone) return Errc::kEndOfStream;
   Message m;
   m.n = static_cast<std::size_t>(*n);
   m.flags = msg.msg_flags;
-  if (m.n == 0 && msg.msg_controllen == 0 && !m.Notification()) return Errc::kEndOfStream;
+  if (m.n == 0 && msg.msg_controllen == 0 && !m.Notification()) return EndError(*core_);
   if (!m.Notification()) {
     m.has_info = internal::DecodeRcvInfo(
         std::span<const std::byte>(static_cast<const std::byte*>(msg.msg_control), msg.msg_controllen), m.info);
@@ -232,7 +276,7 @@ Result<bool> SctpConn::PeekNotification() {
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   const int fd = core_->fd();
-  auto n = core_->Io(Dir::kRead, POLLIN, [&] {
+  auto n = DataIo(*core_, Dir::kRead, POLLIN, [&] {
     msg.msg_flags = 0;
     return ::recvmsg(fd, &msg, MSG_PEEK);
   });
@@ -285,7 +329,7 @@ Result<std::size_t> SctpConn::WriteMsgExt(std::span<const std::byte> buf, const 
     msg.msg_controllen = internal::EncodeSndInfo(*info, control);
   }
   const int fd = core_->fd();
-  auto n = core_->Io(Dir::kWrite, POLLOUT, [&] { return ::sendmsg(fd, &msg, msg_flags | MSG_NOSIGNAL); });
+  auto n = DataIo(*core_, Dir::kWrite, POLLOUT, [&] { return ::sendmsg(fd, &msg, msg_flags | MSG_NOSIGNAL); });
   if (!n) return n.error();
   return static_cast<std::size_t>(*n);
 }
@@ -546,6 +590,16 @@ Result<std::uint32_t> SctpConn::GetContext() const {
   auto v = Get<sctp_assoc_value>(core_.get(), IPPROTO_SCTP, SCTP_CONTEXT);
   if (!v) return v.error();
   return v->assoc_value;
+}
+
+// ---------------------------------------------------------------- liveness
+
+Result<void> SctpConn::Alive() {
+  if (!core_) return kBadFd;
+  bool gone = false;
+  if (!core_->Use([&](int fd) { gone = EndIfGone(*core_, fd, 0); })) return kBadFd;
+  if (!gone) return {};
+  return EndError(*core_);
 }
 
 // ---------------------------------------------------------------- closing

@@ -9,6 +9,11 @@
 // it, so a reused descriptor number is never touched. In non-blocking mode
 // (SetNonBlocking(true)) EAGAIN is returned as std::errc::resource_unavailable_try_again.
 //
+// Once the association ends (ABORT, COMM_LOST, SHUTDOWN complete) every read
+// and write ends at once with the reason, on every thread, and fd() reports
+// POLLIN|POLLHUP for good, whichever call learnt of it first: see Alive() and
+// "When the association ends" in docs/api.md for the readiness contract.
+//
 // ReadMsg and WriteMsg allocate nothing: ancillary data lives on the stack.
 // Sends use MSG_NOSIGNAL: SIGPIPE never reaches the application.
 //
@@ -94,7 +99,9 @@ class SctpConn {
   // Reads one message, or its next piece when it does not fit in `buf`
   // (EOR is set only on the last piece). Notifications come with
   // kNotification set (parse them with ParseEvent). End of stream (the peer
-  // shut down and nothing is left): Errc::kEndOfStream. PPID in host order.
+  // shut down and nothing is left): Errc::kEndOfStream; after an ABORT or
+  // COMM_LOST, once nothing is left: ECONNRESET or ETIMEDOUT, on every later
+  // read too. PPID in host order.
   // Blocks until data, the read deadline (Errc::kTimeout) or Close (Errc::kClosed).
   Result<Message> ReadMsg(std::span<std::byte> buf);
   // ReadMsg with the caller's ancillary buffer `oob`: RcvInfo is decoded from
@@ -124,7 +131,8 @@ class SctpConn {
   // (host order) and flags. Errors: EINVAL for a stream at or above the
   // negotiated outbound count and for the kEof/kAbort flags on one-to-one
   // sockets, EMSGSIZE for a message larger than the send buffer, EPIPE once
-  // the association is shut down. Blocks while the send buffer is full,
+  // the association is shut down, and once it has ended by an ABORT or
+  // COMM_LOST that reason (ECONNRESET, ETIMEDOUT). Blocks while the send buffer is full,
   // until the write deadline or Close.
   Result<std::size_t> WriteMsg(std::span<const std::byte> buf, const SndInfo* info = nullptr);
   Result<std::size_t> WriteMsg(std::span<const std::byte> buf, const SndInfo& info) { return WriteMsg(buf, &info); }
@@ -192,6 +200,17 @@ class SctpConn {
   // SCTP_CONTEXT: the context reported in RcvInfo and send-failed events.
   Result<void> SetContext(std::uint32_t context);
   Result<std::uint32_t> GetContext() const;
+
+  // ---- liveness
+  // Whether the association still exists, for one getsockopt and no I/O.
+  // Once it has ended (ABORT, COMM_LOST, SHUTDOWN complete) returns why: the
+  // errno (ECONNRESET after an abort, ETIMEDOUT after COMM_LOST, ...) or
+  // Errc::kEndOfStream after a graceful shutdown; from then on fd() reports
+  // POLLIN|POLLRDHUP|POLLHUP and reads and writes fail with that reason once
+  // the data still queued has been read. Every read and write makes the same
+  // check whenever it fails, so a loop only needs this for a connection it
+  // wants to check without reading (e.g. on a timer). Errors: EBADF when closed.
+  Result<void> Alive();
 
   // ---- closing
   // Graceful SHUTDOWN (or ABORT with linger 0, or when unread data remains),

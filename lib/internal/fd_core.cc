@@ -1,6 +1,7 @@
 #include "internal/fd_core.h"
 
 #include <sched.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <climits>
@@ -81,6 +82,17 @@ Result<void> FdCore::WaitReady(Dir dir, short events) {
     if (r < 0 && errno != EINTR) return SystemError(errno, "poll");
     if (auto w = Wait(dir, events); !w) return w.error();
   }
+}
+
+bool FdCore::End(int cause) noexcept {
+  Guard g(*this);
+  if (!g.ok) return false;
+  int now = end_.load(std::memory_order_acquire);
+  while ((now == kLive || (now == 0 && cause != 0)) &&
+         !end_.compare_exchange_weak(now, cause, std::memory_order_acq_rel)) {
+  }
+  if (now == kLive) (void)::shutdown(fd_, SHUT_RDWR);  // ENOTCONN on a closed socket: it still takes effect
+  return true;
 }
 
 bool FdCore::Retire() noexcept {

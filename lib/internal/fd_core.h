@@ -67,6 +67,16 @@ class FdCore {
     }
   }
 
+  // Runs f(fd) while no Close can release the descriptor; false (f not run)
+  // once closing has begun.
+  template <typename F>
+  bool Use(F&& f) {
+    Guard g(*this);
+    if (!g.ok) return false;
+    f(fd_);
+    return true;
+  }
+
   // Waits until `events` are ready on the descriptor (or the deadline /
   // Close), without performing I/O. Used for connect completion.
   Result<void> WaitReady(Dir dir, short events);
@@ -84,6 +94,20 @@ class FdCore {
     canceled_.store(true, std::memory_order_seq_cst);
     Wake();
   }
+
+  // Records that the association behind this (connection) socket has ended,
+  // and why: `cause` is an errno (ECONNRESET, ETIMEDOUT, ...) or 0 for a
+  // graceful end (end of stream). The first cause wins, except that an error
+  // replaces a graceful end. Then shuts the socket down both ways: once its
+  // association is gone and its error has been read, Linux reports nothing
+  // through poll for a one-to-one socket, whereas a shut-down socket reports
+  // POLLIN|POLLRDHUP|POLLHUP for good and wakes every waiter and epoll loop;
+  // its reads then return 0 after any data still queued. Returns false when
+  // the descriptor is being closed.
+  bool End(int cause) noexcept;
+  bool Ended() const noexcept { return end_.load(std::memory_order_acquire) != kLive; }
+  // The cause End recorded: an errno, 0 for a graceful end, -1 while live.
+  int EndCause() const noexcept { return end_.load(std::memory_order_acquire); }
 
   static std::int64_t NowNs() noexcept {
     timespec ts;
@@ -121,6 +145,8 @@ class FdCore {
   std::atomic<bool> canceled_{false};
   std::atomic<std::int64_t> wait_slice_ns_{0};
   std::atomic<std::int64_t> deadline_[2] = {0, 0};
+  static constexpr int kLive = -1;
+  std::atomic<int> end_{kLive};
 };
 
 // Converts a steady_clock time point to FdCore's deadline form (0 = none; a
