@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <string>
 
 #include "internal/cmsg.h"
 #include "internal/fd_core.h"
@@ -465,7 +466,23 @@ Result<void> SctpConn::SetAssocParams(const AssocParams& p) {
   sctp_assocparams k{};
   k.sasoc_asocmaxrxt = p.max_retrans;
   k.sasoc_cookie_life = p.cookie_life;
-  return Set(core_.get(), IPPROTO_SCTP, SCTP_ASSOCINFO, k, "setsockopt SCTP_ASSOCINFO");
+  auto r = Set(core_.get(), IPPROTO_SCTP, SCTP_ASSOCINFO, k, "setsockopt SCTP_ASSOCINFO");
+  if (r || r.error() != std::errc::invalid_argument || p.max_retrans == 0) return r;
+  // Linux refuses, on a multi-homed association, an association limit above
+  // the sum of the path limits (it could never be reached): say so.
+  auto peers = internal::PeerAddrs(fd());
+  if (!peers || peers->ip_addrs.size() < 2) return r;
+  unsigned sum = 0;
+  for (const IpAddr& ip : peers->ip_addrs) {
+    auto pp = GetPathParams(&ip);
+    if (!pp) return r;
+    sum += pp->path_max_retrans;
+  }
+  if (p.max_retrans <= sum) return r;
+  return Error(r.error().code(), "setsockopt SCTP_ASSOCINFO: association max_retrans " +
+                                     std::to_string(p.max_retrans) + " exceeds the sum of the path max_retrans (" +
+                                     std::to_string(sum) + " over " + std::to_string(peers->ip_addrs.size()) +
+                                     " paths); raise the path limits first");
 }
 
 Result<PathParamsInfo> SctpConn::GetPathParams(const IpAddr* peer) const {

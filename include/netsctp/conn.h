@@ -184,6 +184,9 @@ class SctpConn {
   Result<RtoInfo> GetRtoInfo() const;
   Result<void> SetRtoInfo(const RtoInfo& rto);
   Result<AssocParams> GetAssocParams() const;
+  // Errors: EINVAL, with a message giving the numbers, for a max_retrans
+  // above the sum of the path limits on a multi-homed association (Linux
+  // refuses a limit the association could never reach).
   Result<void> SetAssocParams(const AssocParams& params);
   // For one peer address, or every path when `peer` is null.
   Result<PathParamsInfo> GetPathParams(const IpAddr* peer = nullptr) const;

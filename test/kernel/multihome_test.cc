@@ -204,6 +204,23 @@ TEST_CASE("path parameters for one address and for all") {
   CHECK(MUST(p.client.GetAssocParams()).max_retrans == 6);
 }
 
+TEST_CASE("an association max_retrans above the sum of the path limits fails with a message that says so") {
+  Pair p = MultiHomed();
+  netsctp::PathParams pp;
+  pp.path_max_retrans = 3;
+  MUST(p.client.SetPathParams(pp));  // 3 paths x 3 = 9
+  netsctp::AssocParams ap;
+  ap.max_retrans = 10;
+  auto r = p.client.SetAssocParams(ap);
+  CHECK(ErrOf(r) == std::errc::invalid_argument);
+  const std::string msg = MessageOf(r);
+  CHECK(msg.find("association max_retrans 10 exceeds the sum of the path max_retrans (9 over 3 paths)") !=
+        std::string::npos);
+  ap.max_retrans = 9;
+  MUST(p.client.SetAssocParams(ap));
+  CHECK(MUST(p.client.GetAssocParams()).max_retrans == 9);
+}
+
 TEST_CASE("BindAdd and BindRemove on a connection show in LocalAddr") {
   Pair p = MultiHomed("127.0.0.1/127.0.0.2/127.0.0.3", "127.0.0.1/127.0.0.2", "127.0.0.1");
   const std::uint16_t lport = p.client.LocalAddr().port;
