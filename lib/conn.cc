@@ -152,6 +152,7 @@ SctpConn& SctpConn::operator=(SctpConn&& o) noexcept {
     core_ = std::move(o.core_);
     local_ = std::move(o.local_);
     remote_ = std::move(o.remote_);
+    connecting_ = o.connecting_;
   }
   return *this;
 }
@@ -607,6 +608,35 @@ Result<std::uint32_t> SctpConn::GetContext() const {
   auto v = Get<sctp_assoc_value>(core_.get(), IPPROTO_SCTP, SCTP_CONTEXT);
   if (!v) return v.error();
   return v->assoc_value;
+}
+
+// ---------------------------------------------------------------- connecting
+
+Result<void> SctpConn::CompleteConnect() {
+  if (fd() < 0) return kBadFd;
+  if (!connecting_) return {};
+  // Until the association is up the socket reports neither POLLOUT nor, unless
+  // the start failed, POLLERR.
+  pollfd p{fd(), POLLOUT, 0};
+  int r;
+  while ((r = ::poll(&p, 1, 0)) < 0 && errno == EINTR) {
+  }
+  if (r < 0) return SystemError(errno, "poll");
+  if (r == 0) return std::errc::resource_unavailable_try_again;
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (::getsockopt(fd(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) return SystemError(errno);
+  if (err != 0) return SystemError(err);
+  if (auto a = InitAddrs(); !a) return a;
+  connecting_ = false;
+  internal::LogDebug("connect sctp {} -> {}", local_.String(), remote_.String());
+  return {};
+}
+
+Result<void> SctpConn::FinishConnect() {
+  auto r = CompleteConnect();
+  if (r || r.error() == std::errc::resource_unavailable_try_again || r.error() == kBadFd) return r;
+  return r.error().WithContext("dial " + remote_.String());
 }
 
 // ---------------------------------------------------------------- liveness

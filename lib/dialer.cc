@@ -31,6 +31,10 @@ SctpAddr LocalSystemIfWildcard(SctpAddr raddr, std::string_view network) {
   return raddr;
 }
 
+std::string DialContext(std::string_view network, const SctpAddr& raddr) {
+  return "dial " + std::string(network) + " " + raddr.String();
+}
+
 }  // namespace
 
 Result<SctpConn> Dialer::Dial(std::string_view network, std::string_view address, std::stop_token stop) const {
@@ -39,9 +43,19 @@ Result<SctpConn> Dialer::Dial(std::string_view network, std::string_view address
   return DialSctp(network, *raddr, std::move(stop));
 }
 
-Result<SctpConn> Dialer::DialSctp(std::string_view network, const SctpAddr& raddr_in, std::stop_token stop) const {
+Result<SctpConn> Dialer::DialStart(std::string_view network, std::string_view address) const {
+  auto raddr = ResolveSctpAddr(network, address);
+  if (!raddr) return raddr.error().WithContext("dial " + std::string(network));
+  return DialSctpStart(network, *raddr);
+}
+
+Result<SctpConn> Dialer::DialSctpStart(std::string_view network, const SctpAddr& raddr_in) const {
   const SctpAddr raddr = LocalSystemIfWildcard(raddr_in, network);
-  const std::string what = "dial " + std::string(network) + " " + raddr.String();
+  return Start(network, raddr, DialContext(network, raddr), {});
+}
+
+Result<SctpConn> Dialer::Start(std::string_view network, const SctpAddr& raddr, const std::string& what,
+                               const std::stop_token& stop) const {
   if (raddr.port == 0) return Error(make_error_code(Errc::kBadPort), what + ": port 0");
 
   // The family must suit both ends.
@@ -64,13 +78,24 @@ Result<SctpConn> Dialer::DialSctp(std::string_view network, const SctpAddr& radd
   if (stop.stop_requested()) return Error(make_error_code(Errc::kCanceled), what);  // send no INIT at all
 
   SctpConn conn(std::make_unique<FdCore>(fd->Release()));
-  FdCore& core = *conn.core_;
-  const int sock = core.fd();
   sctp_assoc_t id = 0;
-  if (sctp_connectx(sock, reinterpret_cast<sockaddr*>(packed->bytes.data()), packed->count, &id) != 0 &&
+  if (sctp_connectx(conn.fd(), reinterpret_cast<sockaddr*>(packed->bytes.data()), packed->count, &id) != 0 &&
       errno != EINPROGRESS) {
     return SystemError(errno, what);
   }
+  conn.core_->SetNonBlocking(true);
+  conn.remote_ = raddr;
+  conn.connecting_ = true;
+  return conn;
+}
+
+Result<SctpConn> Dialer::DialSctp(std::string_view network, const SctpAddr& raddr_in, std::stop_token stop) const {
+  const SctpAddr raddr = LocalSystemIfWildcard(raddr_in, network);
+  const std::string what = DialContext(network, raddr);
+  auto started = Start(network, raddr, what, stop);
+  if (!started) return started;
+  SctpConn conn = std::move(*started);
+  FdCore& core = *conn.core_;
 
   // The earlier of timeout and deadline bounds the wait.
   std::int64_t limit = internal::DeadlineNs(deadline);
@@ -90,13 +115,8 @@ Result<SctpConn> Dialer::DialSctp(std::string_view network, const SctpAddr& radd
     if (canceled.load()) return Error(make_error_code(Errc::kCanceled), what);
     return ready.error().WithContext(what);
   }
-  int err = 0;
-  socklen_t len = sizeof err;
-  if (::getsockopt(sock, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return SystemError(errno, what);
-  if (err != 0) return SystemError(err, what);
-  if (auto r = conn.InitAddrs(); !r) return r.error().WithContext(what);
+  if (auto r = conn.CompleteConnect(); !r) return r.error().WithContext(what);
   core.SetNonBlocking(non_blocking);
-  internal::LogDebug("connect sctp {} -> {}", conn.LocalAddr().String(), conn.RemoteAddr().String());
   return conn;
 }
 

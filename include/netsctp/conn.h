@@ -204,6 +204,16 @@ class SctpConn {
   Result<void> SetContext(std::uint32_t context);
   Result<std::uint32_t> GetContext() const;
 
+  // ---- completing a non-blocking dial (Dialer::DialStart)
+  // Completes the association once fd() has reported POLLOUT or POLLERR:
+  // reads the outcome (SO_ERROR) and the association's addresses. Returns
+  // std::errc::resource_unavailable_try_again while the association is still
+  // starting (call again on the next readiness), the dial's error with its
+  // "dial ADDRESS" context when it failed (ECONNREFUSED, ETIMEDOUT once the
+  // INIT retries ran out, ...), and success at once on a connection that is
+  // already up.
+  Result<void> FinishConnect();
+
   // ---- liveness
   // Whether the association still exists, for one getsockopt and no I/O.
   // Once it has ended (ABORT, COMM_LOST, SHUTDOWN complete) returns why: the
@@ -231,6 +241,8 @@ class SctpConn {
   friend class Dialer;
   explicit SctpConn(std::unique_ptr<internal::FdCore> core);
   Result<void> InitAddrs();
+  // FinishConnect without the error context.
+  Result<void> CompleteConnect();
   // Whether the next unit to read is a notification (waits for one to arrive).
   Result<bool> PeekNotification();
   Result<void> Bind(std::string_view addresses, int flags);
@@ -238,7 +250,8 @@ class SctpConn {
 
   std::unique_ptr<internal::FdCore> core_;
   SctpAddr local_;
-  SctpAddr remote_;
+  SctpAddr remote_;    // while connecting: the addresses dialed
+  bool connecting_ = false;
 };
 
 }  // namespace netsctp

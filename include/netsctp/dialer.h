@@ -5,7 +5,9 @@
 // runs the control hook, binds the local addresses if any (sctp_bindx,
 // SO_REUSEADDR), then connects with sctp_connectx over every remote address
 // and waits for completion with a level-triggered poll. The descriptor is
-// closed on every failure.
+// closed on every failure. The blocking dial is DialStart (returns with the
+// association starting) plus a wait plus SctpConn::FinishConnect; event loops
+// call those two themselves.
 //
 // Thread safety: a Dialer is a value; one may be used from several threads
 // at once. A dial in progress is cancelled through its std::stop_token.
@@ -14,6 +16,7 @@
 #include <chrono>
 #include <optional>
 #include <stop_token>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -46,6 +49,22 @@ class Dialer {
   // errno of socket/bindx/connectx, each with "dial NETWORK ADDRESS" context.
   Result<SctpConn> Dial(std::string_view network, std::string_view address, std::stop_token stop = {}) const;
   Result<SctpConn> DialSctp(std::string_view network, const SctpAddr& raddr, std::stop_token stop = {}) const;
+
+  // The non-blocking dial, for event loops: the same set-up (InitOptions,
+  // subscriptions, control hook, local binding), then connectx, and returns
+  // at once with the association starting. The connection is in
+  // non-blocking mode; wait until fd() reports POLLOUT (up) or POLLERR
+  // (failed), then call SctpConn::FinishConnect(). `timeout` and `deadline`
+  // do not apply (bound the wait in the loop; InitOptions::max_attempts and
+  // max_init_timeout bound the kernel's INIT retries). Errors: those of Dial
+  // that precede the connect (address, socket, bind, connectx).
+  Result<SctpConn> DialStart(std::string_view network, std::string_view address) const;
+  Result<SctpConn> DialSctpStart(std::string_view network, const SctpAddr& raddr) const;
+
+ private:
+  // Everything up to and including connectx; `what` is the errors' context.
+  Result<SctpConn> Start(std::string_view network, const SctpAddr& raddr, const std::string& what,
+                         const std::stop_token& stop) const;
 };
 
 // Dial with a default Dialer.

@@ -7,8 +7,12 @@
 
 #include <netinet/in.h>
 #include <netinet/sctp.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -20,6 +24,7 @@
 #include "helpers.h"
 #include "netsctp/conn.h"
 #include "netsctp/dialer.h"
+#include "netsctp/event.h"
 #include "netsctp/listener.h"
 
 using namespace ktest;
@@ -632,4 +637,121 @@ TEST_CASE("listener Release hands over the descriptor; empty listeners answer EB
   check_empty(target);
   MUST(assigned.Close());
   check_empty(assigned);  // closed
+}
+
+TEST_CASE("DialStart returns at once; FinishConnect completes the association once the descriptor is writable") {
+  SctpListener l = MUST(netsctp::Listen("sctp", "127.0.0.1/127.0.0.2:0"));
+  netsctp::Dialer d;
+  d.events = {netsctp::EventType::kAssocChange};  // subscribed before the INIT goes out
+  d.local_addr = MUST(netsctp::ResolveSctpAddr("sctp", "127.0.0.2:0"));
+  d.init_options.num_ostreams = 5;
+  SctpConn c = MUST(d.DialStart("sctp", HostPort("127.0.0.1", l.Addr().port)));
+  CHECK(NonBlocking(c.fd()));
+  CHECK(CloseOnExec(c.fd()));
+  pollfd p{c.fd(), POLLOUT, 0};
+  REQUIRE(::poll(&p, 1, 10000) == 1);
+  CHECK((p.revents & POLLOUT) != 0);
+  MUST(c.FinishConnect());
+  MUST(c.FinishConnect());  // already up: nothing more to do
+  CHECK(Hosts(c.LocalAddr()) == std::vector<std::string>{"127.0.0.2"});
+  CHECK(HasHost(c.RemoteAddr(), "127.0.0.1"));
+  CHECK(HasHost(c.RemoteAddr(), "127.0.0.2"));
+  CHECK(MUST(c.Status()).out_streams == 5);
+  // The client's own COMM_UP, thanks to the subscription before connect.
+  std::vector<std::byte> buf(4096);
+  REQUIRE(Readable(c.fd(), 5s));
+  auto in = MUST(c.ReadMsgOrEvent(buf));
+  REQUIRE(in.IsEvent());
+  const auto* up = std::get_if<netsctp::AssocChangeEvent>(&*in.event);
+  REQUIRE(up != nullptr);
+  CHECK(up->state == netsctp::AssocChangeState::kCommUp);
+  MUST(l.SetDeadline(In(10s)));
+  SctpConn s = MUST(l.Accept());
+  Send(c, "started without blocking", 3, 18);
+  const Received r = Recv(s);
+  CHECK(r.data == "started without blocking");
+  CHECK(r.msg.info.sid == 3);
+  CHECK(r.msg.info.ppid == 18);
+}
+
+TEST_CASE("DialStart to a port with no listener: POLLERR, then FinishConnect says ECONNREFUSED and where") {
+  std::uint16_t port = 0;
+  {
+    SctpListener l = MUST(netsctp::Listen("sctp", "127.0.0.1:0"));
+    port = l.Addr().port;
+  }
+  SctpConn c = MUST(netsctp::Dialer{}.DialStart("sctp", HostPort("127.0.0.1", port)));
+  pollfd p{c.fd(), POLLOUT, 0};
+  REQUIRE(::poll(&p, 1, 10000) == 1);
+  CHECK((p.revents & POLLERR) != 0);
+  auto r = c.FinishConnect();
+  CHECK(ErrOf(r) == std::errc::connection_refused);
+  CHECK(MessageOf(r).find("dial 127.0.0.1:" + std::to_string(port)) != std::string::npos);
+}
+
+TEST_CASE("DialStart to a blackholed address stays in progress: EAGAIN, no readiness, Close ends it") {
+  Blackhole();
+  SctpConn c = MUST(netsctp::Dialer{}.DialStart("sctp", "198.19.0.7:3868"));
+  CHECK(ErrOf(c.FinishConnect()) == std::errc::resource_unavailable_try_again);
+  pollfd p{c.fd(), POLLOUT, 0};
+  CHECK(::poll(&p, 1, 300) == 0);
+  CHECK(ErrOf(c.FinishConnect()) == std::errc::resource_unavailable_try_again);
+  MUST(c.Close());
+  CHECK(ErrOf(c.FinishConnect()) == std::errc::bad_file_descriptor);
+}
+
+TEST_CASE("fifty dials started at once and completed from one epoll loop") {
+  constexpr int kDials = 50;
+  SctpListener l = MUST(netsctp::Listen("sctp", "127.0.0.1:0"));
+  MUST(l.SetNonBlocking(true));
+  const int ep = ::epoll_create1(EPOLL_CLOEXEC);
+  REQUIRE(ep >= 0);
+  std::vector<SctpConn> clients;
+  for (int i = 0; i < kDials; ++i) {
+    clients.push_back(MUST(netsctp::Dialer{}.DialStart("sctp", HostPort("127.0.0.1", l.Addr().port))));
+    epoll_event ev{};
+    ev.events = EPOLLOUT;
+    ev.data.u32 = static_cast<std::uint32_t>(i);
+    REQUIRE(::epoll_ctl(ep, EPOLL_CTL_ADD, clients.back().fd(), &ev) == 0);
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u32 = kDials;  // the listener
+  REQUIRE(::epoll_ctl(ep, EPOLL_CTL_ADD, l.fd(), &ev) == 0);
+  std::vector<SctpConn> servers;
+  int up = 0;
+  const auto t0 = Clock::now();
+  while ((up < kDials || static_cast<int>(servers.size()) < kDials) && MsSince(t0) < 30000) {
+    epoll_event out[16];
+    const int n = ::epoll_wait(ep, out, 16, 1000);
+    for (int k = 0; k < n; ++k) {
+      const std::uint32_t i = out[k].data.u32;
+      if (i == kDials) {
+        for (;;) {
+          auto s = l.Accept();
+          if (!s) break;
+          servers.push_back(std::move(*s));
+        }
+        continue;
+      }
+      auto r = clients[i].FinishConnect();
+      if (!r && r.error() == std::errc::resource_unavailable_try_again) continue;
+      CHECK(r.has_value());
+      ++up;
+      REQUIRE(::epoll_ctl(ep, EPOLL_CTL_DEL, clients[i].fd(), nullptr) == 0);
+    }
+  }
+  ::close(ep);
+  REQUIRE(up == kDials);
+  REQUIRE(static_cast<int>(servers.size()) == kDials);
+  for (int i = 0; i < kDials; ++i) MUST(clients[i].SetNonBlocking(false));
+  for (int i = 0; i < kDials; ++i) Send(clients[i], "hello " + std::to_string(i), 1, 60);
+  // Every accepted association got exactly one of the fifty greetings.
+  std::vector<std::string> got;
+  for (auto& s : servers) got.push_back(Recv(s).data);
+  std::sort(got.begin(), got.end());
+  std::vector<std::string> want;
+  for (int i = 0; i < kDials; ++i) want.push_back("hello " + std::to_string(i));
+  std::sort(want.begin(), want.end());
+  CHECK(got == want);
 }
