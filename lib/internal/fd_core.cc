@@ -9,26 +9,27 @@
 
 namespace netsctp::internal {
 
-int FdCore::WakeFd() noexcept {
-  int e = wake_fd_.load(std::memory_order_acquire);
+int FdCore::WakeFd(Dir dir) noexcept {
+  std::atomic<int>& slot = wake_fd_[static_cast<int>(dir)];
+  int e = slot.load(std::memory_order_acquire);
   if (e >= 0) return e;
   // Semaphore mode: each wake-up consumed by one waiter; a spare count only
   // causes one spurious (harmless) loop.
   int mine = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE);
   if (mine < 0) return -1;
-  if (wake_fd_.compare_exchange_strong(e, mine, std::memory_order_acq_rel)) return mine;
+  if (slot.compare_exchange_strong(e, mine, std::memory_order_acq_rel)) return mine;
   ::close(mine);
   return e;
 }
 
 void FdCore::SetDeadline(Dir d, std::int64_t ns) noexcept {
   deadline_[static_cast<int>(d)].store(ns, std::memory_order_release);
-  Wake();
+  Wake(d);
 }
 
-void FdCore::Wake() noexcept {
-  const int n = waiters_.load(std::memory_order_seq_cst);
-  const int e = wake_fd_.load(std::memory_order_seq_cst);
+void FdCore::Wake(Dir dir) noexcept {
+  const int n = waiters_[static_cast<int>(dir)].load(std::memory_order_seq_cst);
+  const int e = wake_fd_[static_cast<int>(dir)].load(std::memory_order_seq_cst);
   if (n > 0 && e >= 0) {
     const std::uint64_t count = static_cast<std::uint64_t>(n);
     (void)::write(e, &count, sizeof count);
@@ -36,13 +37,14 @@ void FdCore::Wake() noexcept {
 }
 
 Result<void> FdCore::Wait(Dir dir, short events) {
-  const int e = WakeFd();
+  const int e = WakeFd(dir);
   if (e < 0) return SystemError(errno, "eventfd");
-  waiters_.fetch_add(1, std::memory_order_seq_cst);
+  std::atomic<int>& waiters = waiters_[static_cast<int>(dir)];
+  waiters.fetch_add(1, std::memory_order_seq_cst);
   struct Leave {
     std::atomic<int>& w;
     ~Leave() { w.fetch_sub(1, std::memory_order_seq_cst); }
-  } leave{waiters_};
+  } leave{waiters};
   // Close() sets closing_ before reading waiters_/wake_fd_; we registered
   // before reading closing_, so one of us sees the other.
   if (closing_.load(std::memory_order_seq_cst)) return Errc::kClosed;
@@ -99,9 +101,11 @@ bool FdCore::Retire() noexcept {
   bool expected = false;
   if (!closing_.compare_exchange_strong(expected, true, std::memory_order_seq_cst)) return false;
   // Wake every waiter for good: a large count keeps the eventfd readable.
-  if (const int e = wake_fd_.load(std::memory_order_seq_cst); e >= 0) {
-    const std::uint64_t many = UINT32_MAX;
-    (void)::write(e, &many, sizeof many);
+  for (const std::atomic<int>& slot : wake_fd_) {
+    if (const int e = slot.load(std::memory_order_seq_cst); e >= 0) {
+      const std::uint64_t many = UINT32_MAX;
+      (void)::write(e, &many, sizeof many);
+    }
   }
   // Woken calls leave within microseconds; a short sleep-poll avoids any
   // notification that would touch this object after they left.
@@ -114,7 +118,9 @@ bool FdCore::Retire() noexcept {
     }
   }
   closed_.store(true, std::memory_order_release);
-  if (const int e = wake_fd_.exchange(-1); e >= 0) ::close(e);
+  for (std::atomic<int>& slot : wake_fd_) {
+    if (const int e = slot.exchange(-1); e >= 0) ::close(e);
+  }
   return true;
 }
 

@@ -5,8 +5,9 @@
 //
 // A call is `Io(kRead, POLLIN, op)`: op is tried first (one system call on the
 // fast path); only on EAGAIN does the caller wait in ppoll on the socket and
-// a wake-up eventfd, which is created on first wait (non-blocking users never
-// pay for it).
+// a wake-up eventfd of its direction, created on first wait (non-blocking
+// users never pay for it). One eventfd per direction: a reader and a writer
+// may wait at once, and a wake-up meant for one must not be taken by the other.
 #pragma once
 
 #include <poll.h>
@@ -87,8 +88,12 @@ class FdCore {
   // Like Close but hands the socket descriptor back open.
   int Release() noexcept;
   // Wakes waiters so that they re-read deadlines (after SetDeadline) or
-  // notice cancellation.
-  void Wake() noexcept;
+  // notice cancellation: those of one direction, or of both.
+  void Wake(Dir dir) noexcept;
+  void Wake() noexcept {
+    Wake(Dir::kRead);
+    Wake(Dir::kWrite);
+  }
   // Makes WaitReady return Errc::kCanceled (used by a cancelled dial).
   void Cancel() noexcept {
     canceled_.store(true, std::memory_order_seq_cst);
@@ -133,14 +138,14 @@ class FdCore {
   // Starts closing: refuses new calls, wakes waiters, waits for running
   // calls to leave. False when another Close/Release got there first.
   bool Retire() noexcept;
-  int WakeFd() noexcept;  // creates the eventfd on first use; -1 on failure
+  int WakeFd(Dir dir) noexcept;  // creates the direction's eventfd on first use; -1 on failure
 
   const int fd_;
-  std::atomic<int> wake_fd_{-1};
+  std::atomic<int> wake_fd_[2] = {-1, -1};  // per Dir
   std::atomic<bool> closing_{false};   // set first by Close: new calls refuse
   std::atomic<bool> closed_{false};    // the descriptor is closed or released
   std::atomic<int> users_{0};
-  std::atomic<int> waiters_{0};
+  std::atomic<int> waiters_[2] = {0, 0};  // per Dir
   std::atomic<bool> nonblocking_{false};
   std::atomic<bool> canceled_{false};
   std::atomic<std::int64_t> wait_slice_ns_{0};

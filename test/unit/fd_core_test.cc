@@ -177,3 +177,38 @@ TEST_CASE("a wait slice set while a call waits makes it re-check at once") {
   REQUIRE(r.has_value());  // not Errc::kTimeout from the failsafe
   CHECK(Clock::now() - start < 4s);
 }
+
+TEST_CASE("a deadline set for one direction reaches its waiter while the other direction also waits") {
+  // One reader and one writer may wait at once; a wake-up meant for one must
+  // never be taken by the other.
+  Pair p;
+  FdCore core(p.a);
+  char block[4096] = {};
+  while (::send(p.a, block, sizeof block, 0) > 0) {
+  }  // the send side is full: a write waits
+  for (int round = 0; round < 20; ++round) {
+    INFO("round " << round);
+    core.SetDeadline(Dir::kRead, 0);
+    core.SetDeadline(Dir::kWrite, 0);
+    std::atomic<long long> read_ms{-1};
+    std::thread reader([&] {
+      const auto t0 = Clock::now();
+      (void)Recv(core);
+      read_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+    });
+    const auto t0 = Clock::now();
+    std::thread setter([&] {
+      std::this_thread::sleep_for(50ms);
+      core.SetDeadline(Dir::kWrite, DeadlineNs(Clock::now() + 100ms));
+    });
+    const int fd = core.fd();
+    auto w = core.Io(Dir::kWrite, POLLOUT, [&] { return ::send(fd, block, sizeof block, 0); });
+    const auto write_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+    setter.join();
+    CHECK(w.error() == Errc::kTimeout);
+    CHECK(write_ms < 2000);
+    core.SetDeadline(Dir::kRead, DeadlineNs(Clock::now()));  // release the reader
+    reader.join();
+    CHECK(read_ms >= 0);
+  }
+}
