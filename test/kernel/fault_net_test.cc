@@ -69,38 +69,6 @@ namespace {
 
 // ---- the lab's topology
 
-void RequireTopology() {
-  INFO("this test needs: sctp-lab run --net a-b --net a-b ...");
-  REQUIRE(::access("/run/netns/a", F_OK) == 0);
-  REQUIRE(::access("/run/netns/b", F_OK) == 0);
-}
-
-// The sctp-lab tool: $SCTP_LAB_TOOL, else tools/sctp-lab found from the
-// current folder or the test binary's folder upwards.
-std::string LabTool() {
-  if (const char* t = std::getenv("SCTP_LAB_TOOL"); t != nullptr && *t != '\0') return t;
-  std::vector<std::string> roots = {"."};
-  char exe[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n > 0) {
-    std::string dir(exe, static_cast<std::size_t>(n));
-    roots.push_back(dir.substr(0, dir.rfind('/')));
-  }
-  for (const std::string& root : roots) {
-    std::string up = root;
-    for (int i = 0; i < 5; ++i) {
-      const std::string candidate = up + "/tools/sctp-lab";
-      if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-      up += "/..";
-    }
-  }
-  FAIL("tools/sctp-lab not found: set SCTP_LAB_TOOL to its path");
-  return {};
-}
-
-// `sctp-lab net ARGS`; fails the test unless it succeeds.
-void LabNet(const std::string& args) { Sh(LabTool() + " net " + args); }
-
 // The first line a shell command prints; fails the test unless it exits 0.
 std::string Capture(const std::string& cmd) {
   INFO("sh -c '" << cmd << "'");
@@ -130,32 +98,6 @@ struct FaultGuard {
     if (!undo.empty()) (void)std::system((LabTool() + " net " + undo + " >/dev/null 2>&1").c_str());
   }
 };
-
-// Runs `f` (returning a netsctp::Result) on a thread that joined network
-// namespace `ns`, and returns its result.
-template <typename F>
-auto InNetns(const std::string& ns, F&& f) -> decltype(f()) {
-  using R = decltype(f());
-  std::optional<R> out;
-  int err = 0;
-  std::thread t([&] {
-    const int fd = ::open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      err = errno;
-      return;
-    }
-    if (::setns(fd, CLONE_NEWNET) != 0) {
-      err = errno;
-      ::close(fd);
-      return;
-    }
-    ::close(fd);
-    out.emplace(f());
-  });
-  t.join();
-  if (!out) return R(netsctp::SystemError(err, "setns " + ns));
-  return std::move(*out);
-}
 
 // Prints a figure as a TAP comment.
 void Figure(const std::string& text) { std::cout << "# " << text << '\n' << std::flush; }

@@ -40,6 +40,7 @@
 #include <utility>
 #include <vector>
 
+#include "checked_msg.h"
 #include "events_helpers.h"
 #include "helpers.h"
 #include "netsctp/conn.h"
@@ -58,88 +59,23 @@ using netsctp::SndInfo;
 
 namespace {
 
-// ---- checked messages
-//
-// Each message carries its sender's tag, its sequence number, the stream and
-// PPID it is sent with, its size and a checksum, so the receiver detects a
-// lost, repeated, reordered (within its stream), misdelivered or corrupted
-// message, and a stream or PPID that changed on the way. Message `seq` goes
-// on stream seq % streams: stream s carries s, s + streams, s + 2 streams...
+// ---- checked messages (checked_msg.h), on kStreams streams
 
-constexpr std::size_t kHeaderSize = 24;
 constexpr std::uint16_t kStreams = 4;
-
-void Put32(std::byte* p, std::uint32_t v) { std::memcpy(p, &v, sizeof v); }
-std::uint32_t Get32(const std::byte* p) {
-  std::uint32_t v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-std::uint32_t Fnv1a(std::span<const std::byte> b, std::uint32_t h = 2166136261u) {
-  for (std::byte x : b) h = (h ^ static_cast<std::uint32_t>(x)) * 16777619u;
-  return h;
-}
-std::uint16_t SidOf(std::uint32_t seq) { return static_cast<std::uint16_t>(seq % kStreams); }
-std::uint32_t PpidOf(std::uint32_t tag, std::uint32_t seq) { return tag * 1000003u + seq; }
-std::uint32_t SumOf(std::span<const std::byte> m) { return Fnv1a(m.subspan(kHeaderSize), Fnv1a(m.first(20))); }
+using checked::kHeaderSize;
 
 // Message `seq` of sender `tag`; sizes vary from 24 to 1023 bytes.
 std::vector<std::byte> MakeMsg(std::uint32_t tag, std::uint32_t seq) {
-  std::vector<std::byte> out(kHeaderSize + (seq * 2654435761u >> 12) % 1000);
-  Put32(&out[0], tag);
-  Put32(&out[4], seq);
-  Put32(&out[8], PpidOf(tag, seq));
-  Put32(&out[12], SidOf(seq));
-  Put32(&out[16], static_cast<std::uint32_t>(out.size()));
-  for (std::size_t i = kHeaderSize; i < out.size(); ++i) out[i] = static_cast<std::byte>((seq * 131u + i * 7u + tag) & 0xffu);
-  Put32(&out[20], SumOf(out));
+  std::vector<std::byte> out;
+  checked::MakeMsg(out, tag, seq, kStreams, checked::SizeOf(seq, kHeaderSize, 1000));
   return out;
 }
-SndInfo InfoOf(std::uint32_t tag, std::uint32_t seq) {
-  SndInfo i;
-  i.sid = SidOf(seq);
-  i.ppid = PpidOf(tag, seq);
-  return i;
-}
+SndInfo InfoOf(std::uint32_t tag, std::uint32_t seq) { return checked::InfoOf(tag, seq, kStreams); }
 
 // The receiving side of one sender's messages.
-class InOrder {
+class InOrder : public checked::InOrder {
  public:
-  explicit InOrder(std::uint32_t tag) : tag_(tag) {
-    for (std::uint16_t s = 0; s < kStreams; ++s) next_[s] = s;
-  }
-
-  // "" when `b`, read as `m`, is a whole intact message of this sender, on
-  // the stream and with the PPID it was sent with, and the next one expected
-  // on its stream; otherwise what is wrong.
-  std::string Take(std::span<const std::byte> b, const netsctp::Message& m) {
-    if (m.Notification()) return "a notification where data was expected";
-    if (!m.Eor()) return "a piece of " + std::to_string(b.size()) + " bytes without EOR";
-    if (!m.has_info) return "data without RcvInfo";
-    if (b.size() < kHeaderSize) return "a message of " + std::to_string(b.size()) + " bytes";
-    const std::uint32_t tag = Get32(&b[0]);
-    const std::uint32_t seq = Get32(&b[4]);
-    const std::uint32_t ppid = Get32(&b[8]);
-    const std::uint32_t sid = Get32(&b[12]);
-    const std::string what = "message " + std::to_string(tag) + '/' + std::to_string(seq);
-    if (Get32(&b[16]) != b.size() || Get32(&b[20]) != SumOf(b)) return what + ": size or checksum wrong";
-    if (tag != tag_) return what + " reached the reader of sender " + std::to_string(tag_);
-    if (sid != SidOf(seq) || ppid != PpidOf(tag, seq)) return what + ": header corrupted";
-    if (m.info.sid != sid) return what + " sent on stream " + std::to_string(sid) + " arrived on " + std::to_string(m.info.sid);
-    if (m.info.ppid != ppid) return what + ": PPID " + std::to_string(m.info.ppid) + ", sent " + std::to_string(ppid);
-    if (seq != next_[sid]) {
-      return what + " on stream " + std::to_string(sid) + " where " + std::to_string(next_[sid]) + " was expected";
-    }
-    next_[sid] += kStreams;
-    ++count_;
-    return {};
-  }
-  std::uint32_t count() const noexcept { return count_; }
-
- private:
-  std::uint32_t tag_;
-  std::uint32_t next_[kStreams];
-  std::uint32_t count_ = 0;
+  explicit InOrder(std::uint32_t tag) : checked::InOrder(tag, kStreams) {}
 };
 
 // ---- lines over a pipe
@@ -458,33 +394,6 @@ SctpConn AcceptUp(netsctp::SctpListener& l) {
 
 // ---- the two-namespace topology (sctp-lab run --net a-b --net a-b)
 
-void RequireTopology() {
-  INFO("this test needs: sctp-lab run --net a-b --net a-b ...");
-  REQUIRE(::access("/run/netns/a", F_OK) == 0);
-  REQUIRE(::access("/run/netns/b", F_OK) == 0);
-}
-
-// The sctp-lab tool: $SCTP_LAB_TOOL, else tools/sctp-lab found from the
-// current folder or the test binary's folder upwards.
-std::string LabTool() {
-  if (const char* t = std::getenv("SCTP_LAB_TOOL"); t != nullptr && *t != '\0') return t;
-  std::vector<std::string> roots = {"."};
-  char exe[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n > 0) {
-    std::string dir(exe, static_cast<std::size_t>(n));
-    roots.push_back(dir.substr(0, dir.rfind('/')));
-  }
-  for (const std::string& root : roots) {
-    std::string up = root;
-    for (int i = 0; i < 5; ++i, up += "/..") {
-      if (::access((up + "/tools/sctp-lab").c_str(), X_OK) == 0) return up + "/tools/sctp-lab";
-    }
-  }
-  FAIL("tools/sctp-lab not found: set SCTP_LAB_TOOL to its path");
-  return {};
-}
-
 // Restores link K when the test ends, however it ends.
 struct LinkDown {
   std::string tool = LabTool();
@@ -499,22 +408,6 @@ struct LinkDown {
     if (link != 0) (void)std::system((tool + " net up " + std::to_string(link) + " >/dev/null 2>&1").c_str());
   }
 };
-
-// Runs `f` on a thread that joined network namespace `ns`.
-template <typename F>
-auto InNetns(const std::string& ns, F&& f) -> decltype(f()) {
-  using R = decltype(f());
-  std::optional<R> out;
-  std::string err;
-  std::thread t([&] {
-    err = EnterNetns(ns);
-    if (err.empty()) out.emplace(f());
-  });
-  t.join();
-  INFO(err);
-  REQUIRE(out.has_value());
-  return std::move(*out);
-}
 
 void ExpectKilled(Peer& peer) {
   const int st = peer.Reap();

@@ -39,6 +39,7 @@
 #include <utility>
 #include <vector>
 
+#include "checked_msg.h"
 #include "helpers.h"
 #include "netsctp/conn.h"
 #include "netsctp/dialer.h"
@@ -78,90 +79,26 @@ std::uint64_t TotalThrough(std::uint32_t rounds) {
   return n;
 }
 
-// ---- checked messages
+// ---- checked messages (checked_msg.h), on kStreams streams
 //
-// Each message carries its sender's tag, its sequence number, the stream and
-// PPID it is sent with, its size and a checksum, so the receiver detects a
-// lost, repeated, reordered (within its stream), misdelivered or corrupted
-// message, and a stream or PPID that changed on the way. Message `seq` goes
-// on stream seq % streams: stream s carries s, s + streams, s + 2 streams...
 // Here the tag is the client's association number: an echo that comes back
 // on another association is caught.
 
-constexpr std::size_t kHeaderSize = 24;
-
-void Put32(std::byte* p, std::uint32_t v) { std::memcpy(p, &v, sizeof v); }
-std::uint32_t Get32(const std::byte* p) {
-  std::uint32_t v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-std::uint32_t Fnv1a(std::span<const std::byte> b, std::uint32_t h = 2166136261u) {
-  for (std::byte x : b) h = (h ^ static_cast<std::uint32_t>(x)) * 16777619u;
-  return h;
-}
-std::uint16_t SidOf(std::uint32_t seq) { return static_cast<std::uint16_t>(seq % kStreams); }
-std::uint32_t PpidOf(std::uint32_t tag, std::uint32_t seq) { return tag * 1000003u + seq; }
-std::uint32_t SumOf(std::span<const std::byte> m) { return Fnv1a(m.subspan(kHeaderSize), Fnv1a(m.first(20))); }
+using checked::Get32;
+using checked::kHeaderSize;
 
 // Message `seq` of sender `tag`; sizes vary from 24 to 323 bytes, or from
 // 1000 to 1999 when `large`.
 void MakeMsg(std::vector<std::byte>& out, std::uint32_t tag, std::uint32_t seq, bool large = false) {
   const std::uint32_t h = seq * 2654435761u + tag;
-  out.resize(large ? 1000 + h % 1000 : kHeaderSize + h % 300);
-  Put32(&out[0], tag);
-  Put32(&out[4], seq);
-  Put32(&out[8], PpidOf(tag, seq));
-  Put32(&out[12], SidOf(seq));
-  Put32(&out[16], static_cast<std::uint32_t>(out.size()));
-  for (std::size_t i = kHeaderSize; i < out.size(); ++i) out[i] = static_cast<std::byte>((seq * 131u + i * 7u + tag) & 0xffu);
-  Put32(&out[20], SumOf(out));
+  checked::MakeMsg(out, tag, seq, kStreams, large ? 1000 + h % 1000 : kHeaderSize + h % 300);
 }
-SndInfo InfoOf(std::uint32_t tag, std::uint32_t seq) {
-  SndInfo i;
-  i.sid = SidOf(seq);
-  i.ppid = PpidOf(tag, seq);
-  return i;
-}
+SndInfo InfoOf(std::uint32_t tag, std::uint32_t seq) { return checked::InfoOf(tag, seq, kStreams); }
 
 // The receiving side of one sender's messages.
-class InOrder {
+class InOrder : public checked::InOrder {
  public:
-  explicit InOrder(std::uint32_t tag) : tag_(tag) {
-    for (std::uint16_t s = 0; s < kStreams; ++s) next_[s] = s;
-  }
-
-  // "" when `b`, read as `m`, is a whole intact message of this sender, on
-  // the stream and with the PPID it was sent with, and the next one expected
-  // on its stream; otherwise what is wrong.
-  std::string Take(std::span<const std::byte> b, const netsctp::Message& m) {
-    if (m.Notification()) return "a notification where data was expected";
-    if (!m.Eor()) return "a piece of " + std::to_string(b.size()) + " bytes without EOR";
-    if (!m.has_info) return "data without RcvInfo";
-    if (b.size() < kHeaderSize) return "a message of " + std::to_string(b.size()) + " bytes";
-    const std::uint32_t tag = Get32(&b[0]);
-    const std::uint32_t seq = Get32(&b[4]);
-    const std::uint32_t ppid = Get32(&b[8]);
-    const std::uint32_t sid = Get32(&b[12]);
-    const std::string what = "message " + std::to_string(tag) + '/' + std::to_string(seq);
-    if (Get32(&b[16]) != b.size() || Get32(&b[20]) != SumOf(b)) return what + ": size or checksum wrong";
-    if (tag != tag_) return what + " reached the reader of sender " + std::to_string(tag_);
-    if (sid != SidOf(seq) || ppid != PpidOf(tag, seq)) return what + ": header corrupted";
-    if (m.info.sid != sid) return what + " sent on stream " + std::to_string(sid) + " arrived on " + std::to_string(m.info.sid);
-    if (m.info.ppid != ppid) return what + ": PPID " + std::to_string(m.info.ppid) + ", sent " + std::to_string(ppid);
-    if (seq != next_[sid]) {
-      return what + " on stream " + std::to_string(sid) + " where " + std::to_string(next_[sid]) + " was expected";
-    }
-    next_[sid] += kStreams;
-    ++count_;
-    return {};
-  }
-  std::uint32_t count() const noexcept { return count_; }
-
- private:
-  std::uint32_t tag_;
-  std::uint32_t next_[kStreams];
-  std::uint32_t count_ = 0;
+  explicit InOrder(std::uint32_t tag) : checked::InOrder(tag, kStreams) {}
 };
 
 // ---- lines over a pipe

@@ -20,10 +20,13 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cerrno>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -330,6 +333,73 @@ inline void LoadModule(const std::string& rel) {
   } else {
     Sh("modprobe " + name);
   }
+}
+
+// ---- the two-namespace topology (sctp-lab run --net a-b --net a-b)
+
+// Fails unless the run created namespaces a and b.
+inline void RequireTopology() {
+  INFO("this test needs: sctp-lab run --net a-b --net a-b ...");
+  REQUIRE(::access("/run/netns/a", F_OK) == 0);
+  REQUIRE(::access("/run/netns/b", F_OK) == 0);
+}
+
+// The sctp-lab tool: $SCTP_LAB_TOOL, else tools/sctp-lab found from the
+// current folder or the test binary's folder upwards.
+inline std::string LabTool() {
+  if (const char* t = std::getenv("SCTP_LAB_TOOL"); t != nullptr && *t != '\0') return t;
+  std::vector<std::string> roots = {"."};
+  char exe[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    std::string dir(exe, static_cast<std::size_t>(n));
+    roots.push_back(dir.substr(0, dir.rfind('/')));
+  }
+  for (const std::string& root : roots) {
+    std::string up = root;
+    for (int i = 0; i < 5; ++i, up += "/..") {
+      if (::access((up + "/tools/sctp-lab").c_str(), X_OK) == 0) return up + "/tools/sctp-lab";
+    }
+  }
+  FAIL("tools/sctp-lab not found: set SCTP_LAB_TOOL to its path");
+  return {};
+}
+
+// `sctp-lab net ARGS` (e.g. "down 1"); fails the test unless it succeeds.
+inline void LabNet(const std::string& args) { Sh(LabTool() + " net " + args); }
+
+// Brings a link back up when the test ends, however it ends.
+struct LinkGuard {
+  std::string tool;
+  int link;
+  ~LinkGuard() { (void)std::system((tool + " net up " + std::to_string(link) + " >/dev/null 2>&1").c_str()); }
+};
+
+// Runs `f` (returning a netsctp::Result) on a thread that joined network
+// namespace `ns`, and returns its result. The network namespace is per
+// thread; a socket keeps its namespace whichever thread uses it later.
+template <typename F>
+auto InNetns(const std::string& ns, F&& f) -> decltype(f()) {
+  using R = decltype(f());
+  std::optional<R> out;
+  int err = 0;
+  std::thread t([&] {
+    const int fd = ::open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      err = errno;
+      return;
+    }
+    if (::setns(fd, CLONE_NEWNET) != 0) {
+      err = errno;
+      ::close(fd);
+      return;
+    }
+    ::close(fd);
+    out.emplace(f());
+  });
+  t.join();
+  if (!out) return R(netsctp::SystemError(err, "setns " + ns));
+  return std::move(*out);
 }
 
 }  // namespace ktest
