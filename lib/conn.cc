@@ -143,6 +143,14 @@ void LogNotification(std::span<const std::byte> bytes) {
 
 }  // namespace
 
+// The part of a message read before ReadFullMsg met EAGAIN (non-blocking
+// mode) or its deadline: kept so that the next call goes on from there.
+struct SctpConn::PartialMsg {
+  Message msg;                  // flags and info of what was read
+  std::vector<std::byte> bytes;  // the bytes read (none while draining)
+  bool draining = false;        // the message outgrew the buffer: dropping the rest
+};
+
 SctpConn::SctpConn() noexcept = default;
 SctpConn::SctpConn(std::unique_ptr<FdCore> core) : core_(std::move(core)) {}
 SctpConn::SctpConn(SctpConn&&) noexcept = default;
@@ -153,6 +161,7 @@ SctpConn& SctpConn::operator=(SctpConn&& o) noexcept {
     local_ = std::move(o.local_);
     remote_ = std::move(o.remote_);
     connecting_ = o.connecting_;
+    partial_ = std::move(o.partial_);
   }
   return *this;
 }
@@ -242,9 +251,30 @@ Result<Message> SctpConn::ReadMsgExt(std::span<std::byte> buf, std::span<std::by
 }
 
 Result<Message> SctpConn::ReadFullMsg(std::span<std::byte> buf) {
-  auto first = ReadMsg(buf);
-  if (!first) return first;
-  Message whole = *first;
+  Message whole;
+  bool draining = false;  // larger than buf: the rest is read and dropped
+  if (partial_) {
+    whole = partial_->msg;
+    draining = partial_->draining || partial_->bytes.size() > buf.size();
+    if (!draining) std::copy(partial_->bytes.begin(), partial_->bytes.end(), buf.begin());
+    partial_.reset();
+  } else {
+    auto first = ReadMsg(buf);
+    if (!first) return first;
+    whole = *first;
+    draining = !whole.Eor() && whole.n == buf.size();
+  }
+  // A wait that ends part way (EAGAIN, deadline) must not lose what was
+  // read: rare (large messages), so the copy and its allocation are fine.
+  const auto keep = [&](const Error& e) -> Error {
+    if (e == std::errc::resource_unavailable_try_again || e == Errc::kTimeout) {
+      partial_ = std::make_unique<PartialMsg>();
+      partial_->msg = whole;
+      partial_->draining = draining;
+      if (!draining) partial_->bytes.assign(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(whole.n));
+    }
+    return e;
+  };
   const int eor = static_cast<int>(RecvFlags::kEor);
   while (!whole.Eor()) {
     // When the peer aborts in the middle of a message, the kernel queues a
@@ -252,21 +282,22 @@ Result<Message> SctpConn::ReadFullMsg(std::span<std::byte> buf) {
     // before reading, so that the notification is never glued onto data.
     if (!whole.Notification()) {
       auto next = PeekNotification();
-      if (!next) return next.error();
-      if (*next) return whole.n == buf.size() ? Errc::kMessageTooLarge : Errc::kMessageAborted;
+      if (!next) return keep(next.error());
+      if (*next) return draining ? Errc::kMessageTooLarge : Errc::kMessageAborted;
     }
-    if (whole.n == buf.size()) {
+    if (draining) {
       // Too large: drain the rest so that the next read starts a new message.
       std::array<std::byte, 4096> scratch;
       auto piece = ReadMsg(scratch);
-      if (!piece) return piece.error();
+      if (!piece) return keep(piece.error());
       if (piece->Eor()) return Errc::kMessageTooLarge;
       continue;
     }
     auto piece = ReadMsg(buf.subspan(whole.n));
-    if (!piece) return piece.error();
+    if (!piece) return keep(piece.error());
     whole.n += piece->n;
     whole.flags = (whole.flags & ~eor) | (piece->flags & eor);
+    draining = !whole.Eor() && whole.n == buf.size();
   }
   return whole;
 }

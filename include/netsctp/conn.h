@@ -113,7 +113,11 @@ class SctpConn {
   // When the peer aborts part way through a message, the pieces read are
   // dropped and the result is Errc::kMessageAborted; the next call returns
   // the PARTIAL_DELIVERY notification. A notification is returned whole the
-  // same way as data, flagged kNotification.
+  // same way as data, flagged kNotification. When the rest of a message is
+  // not there yet and the call returns EAGAIN (non-blocking mode) or
+  // Errc::kTimeout, the part already read is kept by the connection (copied
+  // out of `buf`) and the next ReadFullMsg or ReadMsgOrEvent goes on from it,
+  // with any buffer: nothing is lost. Do not mix it with ReadMsg meanwhile.
   Result<Message> ReadFullMsg(std::span<std::byte> buf);
   // The common loop's read: the next whole message (as ReadFullMsg) and,
   // when it is a notification, its parsed Event. A message aborted part way
@@ -252,6 +256,8 @@ class SctpConn {
   SctpAddr local_;
   SctpAddr remote_;    // while connecting: the addresses dialed
   bool connecting_ = false;
+  struct PartialMsg;
+  std::unique_ptr<PartialMsg> partial_;  // see ReadFullMsg
 };
 
 }  // namespace netsctp
