@@ -135,7 +135,8 @@ Result<PackedAddrs> PackAddrs(const SctpAddr& addr, int family) {
 Result<SctpAddr> UnpackAddrs(std::span<const std::byte> bytes, int count) {
   if (count < 0) return Errc::kMalformed;
   SctpAddr out;
-  out.ip_addrs.reserve(static_cast<std::size_t>(count));
+  // A count the bytes cannot hold fails below; never reserve for it.
+  out.ip_addrs.reserve(std::min(static_cast<std::size_t>(count), bytes.size() / sizeof(sockaddr_in)));
   for (int i = 0; i < count; ++i) {
     Result<SockaddrIp> sa = ParseSockaddr(bytes);
     if (!sa) {

@@ -5,11 +5,7 @@
 // under ASan and UBSan. Each successful parse is rendered, and every view it
 // returns is checked to lie inside the input. Built by meson with
 // -Dfuzz=true (clang only; tools/setup test does so with ASan and UBSan and
-// runs it for 30 s as suite 'fuzz'); by hand:
-//
-//   CXX=clang++ meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
-//   ninja -C build-fuzz test/parse_event_fuzz
-//   build-fuzz/test/parse_event_fuzz -max_total_time=60 -max_len=512 [corpus_dir]
+// runs it for 20 s as suite 'fuzz'); by hand: tools/fuzz parse_event [SECONDS].
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

@@ -2,16 +2,20 @@
 // IpAddr literals: what every Dial/Listen/BindAdd caller relies on.
 //
 // Needs no kernel SCTP. Uses "localhost" (/etc/hosts), the "http"/"https"
-// services (/etc/services) and the loopback interface "lo"; never DNS.
+// services (/etc/services) and the loopback interface "lo"; never DNS. The
+// rules for names (which address a name gives, what a failed look-up says)
+// are checked with fixed answers in place of the system's look-ups.
 #include <catch2/catch.hpp>
 
 #include <net/if.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "internal/addr_grammar.h"
 #include "netsctp/addr.h"
 
 using netsctp::Errc;
@@ -417,4 +421,89 @@ TEST_CASE("ResolveIpAddrs parses a host list without a port") {
     CHECK(bad.error() == row.errc);
     CHECK(bad.error().message().find(Named(row.input)) == 0);
   }
+}
+
+namespace {
+
+// Name look-ups with fixed answers, recording what the grammar asked.
+class FixedLookups final : public netsctp::internal::NameLookups {
+ public:
+  Result<std::vector<IpAddr>> Host(std::string_view name) const override {
+    asked.push_back("host " + std::string(name));
+    if (name == "dual") return std::vector<IpAddr>{Ip("2001:db8::1"), Ip("192.0.2.1"), Ip("192.0.2.2")};
+    if (name == "only6") return std::vector<IpAddr>{Ip("2001:db8::6")};
+    if (name == "only4") return std::vector<IpAddr>{Ip("192.0.2.4")};
+    if (name == "empty") return std::vector<IpAddr>{};
+    return netsctp::Error(netsctp::make_error_code(Errc::kBadAddress), "Name or service not known");
+  }
+  std::optional<std::uint16_t> Service(std::string_view name) const override {
+    asked.push_back("service " + std::string(name));
+    if (name == "s1ap") return 36412;
+    return std::nullopt;
+  }
+  std::uint32_t InterfaceIndex(std::string_view name) const override {
+    asked.push_back("interface " + std::string(name));
+    return name == "eth7" ? 7 : 0;
+  }
+  mutable std::vector<std::string> asked;
+};
+
+}  // namespace
+
+TEST_CASE("host, service and zone names go through the look-ups, literals never do") {
+  using netsctp::internal::ParseIpAddr;
+  using netsctp::internal::ParseIpAddrs;
+  using netsctp::internal::ParseSctpAddr;
+  FixedLookups names;
+
+  // A name gives one address: the first IPv4 one, IPv6 for sctp6 or when there is no IPv4.
+  Result<SctpAddr> r = ParseSctpAddr("sctp", "dual/only6:s1ap", names);
+  REQUIRE(r);
+  CHECK(Strings(r->ip_addrs) == std::vector<std::string>{"192.0.2.1", "2001:db8::6"});
+  CHECK(r->port == 36412);
+  CHECK(names.asked == std::vector<std::string>{"host dual", "host only6", "service s1ap"});
+  r = ParseSctpAddr("sctp6", "dual:1", names);
+  REQUIRE(r);
+  CHECK(Strings(r->ip_addrs) == std::vector<std::string>{"2001:db8::1"});
+  r = ParseSctpAddr("sctp4", "only4/dual:1", names);
+  REQUIRE(r);
+  CHECK(Strings(r->ip_addrs) == std::vector<std::string>{"192.0.2.4", "192.0.2.1"});
+
+  // Failures name the host and the reason.
+  r = ParseSctpAddr("sctp4", "only6:1", names);
+  REQUIRE_FALSE(r);
+  CHECK(r.error() == Errc::kNoSuitableAddress);
+  CHECK(r.error().message() ==
+        "address \"only6:1\": host \"only6\" has no IPv4 address for network \"sctp4\": no suitable address");
+  r = ParseSctpAddr("sctp6", "only4:1", names);
+  REQUIRE_FALSE(r);
+  CHECK(r.error() == Errc::kNoSuitableAddress);
+  r = ParseSctpAddr("sctp", "empty:1", names);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message() == "address \"empty:1\": host \"empty\" (no address): bad address");
+  r = ParseSctpAddr("sctp", "127.0.0.1/nosuch:1", names);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message() ==
+        "address \"127.0.0.1/nosuch:1\": host \"nosuch\" (Name or service not known): bad address");
+  r = ParseSctpAddr("sctp", "127.0.0.1:nosuchservice", names);
+  REQUIRE_FALSE(r);
+  CHECK(r.error() == Errc::kBadPort);
+
+  // A zone naming an interface takes that interface's index.
+  r = ParseSctpAddr("sctp", "[fe80::1%eth7]/[fe80::2%eth9]:1", names);
+  REQUIRE(r);
+  CHECK(r->ip_addrs[0].ScopeId() == 7);
+  CHECK(r->ip_addrs[1].ScopeId() == 0);
+  CHECK(r->ip_addrs[1].Zone() == "eth9");
+
+  // Literals, numeric ports and zones, and malformed IPv4 literals never reach a look-up.
+  names.asked.clear();
+  CHECK(ParseSctpAddr("sctp", "127.0.0.1/[fe80::1%3]:80", names).has_value());
+  CHECK(ParseSctpAddr("sctp", "300.1.1.1:5", names).error() == Errc::kBadAddress);
+  CHECK(ParseSctpAddr("sctp", "127.1:5", names).error() == Errc::kBadAddress);
+  CHECK(ParseSctpAddr("sctp", "127.0.0.1:+80", names).error() == Errc::kBadPort);
+  CHECK(ParseIpAddrs("sctp", "10.0.0.1/::1", names).has_value());
+  CHECK(ParseIpAddr("2001:db8::1", names).has_value());
+  CHECK_FALSE(ParseIpAddr("localhost", names).has_value());  // IpAddr::Parse takes literals only
+  CHECK(names.asked.empty());
 }

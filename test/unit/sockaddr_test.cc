@@ -250,6 +250,13 @@ TEST_CASE("UnpackAddrs walks a mixed list by each entry's own size") {
   CHECK(none->port == 0);
 }
 
+TEST_CASE("UnpackAddrs with a count far beyond its bytes fails without reserving for it") {
+  const Bytes one = In4({10, 0, 0, 1}, 1);
+  Result<SctpAddr> a = UnpackAddrs(Span(one), 2147483647);
+  CHECK_FALSE(a.has_value());
+  if (!a) CHECK(a.error() == Errc::kMalformed);
+}
+
 TEST_CASE("UnpackAddrs rejects cut-short and unknown entries") {
   const Bytes list = Concat({In4({10, 0, 0, 1}, 1), In6(kDb8_1, 1), In4({10, 0, 0, 2}, 1), In6(kLoop6, 1)});
   for (std::size_t cut = 0; cut < list.size(); ++cut) {
