@@ -744,8 +744,10 @@ TEST_CASE("fifty dials started at once and completed from one epoll loop") {
   ::close(ep);
   REQUIRE(up == kDials);
   REQUIRE(static_cast<int>(servers.size()) == kDials);
-  for (int i = 0; i < kDials; ++i) MUST(clients[i].SetNonBlocking(false));
-  for (int i = 0; i < kDials; ++i) Send(clients[i], "hello " + std::to_string(i), 1, 60);
+  for (std::size_t i = 0; i < clients.size(); ++i) {
+    MUST(clients[i].SetNonBlocking(false));
+    Send(clients[i], "hello " + std::to_string(i), 1, 60);
+  }
   // Every accepted association got exactly one of the fifty greetings.
   std::vector<std::string> got;
   for (auto& s : servers) got.push_back(Recv(s).data);
