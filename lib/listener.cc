@@ -4,6 +4,7 @@
 #include <netinet/sctp.h>
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <string>
 
 #include "internal/fd_core.h"
@@ -18,6 +19,7 @@ using internal::FdCore;
 
 namespace {
 constexpr std::errc kBadFd = std::errc::bad_file_descriptor;
+constexpr int kOn = 1;
 }
 
 SctpListener::SctpListener() noexcept = default;
@@ -123,6 +125,11 @@ Result<SctpListener> ListenConfig::ListenSctp(std::string_view network, const Sc
   auto fd = internal::OpenSocket({*family, init_options, events, control, address});
   if (!fd) return fd.error().WithContext(what);
   if (auto r = internal::ReuseAddr(fd->get()); !r) return r.error().WithContext(what);
+  if (reuse_port) {
+    if (::setsockopt(fd->get(), SOL_SOCKET, SO_REUSEPORT, &kOn, sizeof kOn) != 0) {
+      return SystemError(errno, "setsockopt SO_REUSEPORT").WithContext(what);
+    }
+  }
   if (auto r = internal::BindAddrs(fd->get(), laddr, family->family, SCTP_BINDX_ADD_ADDR); !r) {
     return r.error().WithContext(what);
   }

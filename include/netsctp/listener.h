@@ -77,6 +77,13 @@ class ListenConfig {
   InitOptions init_options;
   int backlog = 4096;              // capped by net.core.somaxconn
   std::vector<EventType> events;   // subscribed before listen, inherited by accepted connections
+  // SO_REUSEPORT, set before bind: several listeners (typically one per
+  // thread, each with its own event loop) may then bind the same addresses
+  // and port, and the kernel spreads incoming associations over them by a
+  // hash of the peer's address and port. Every listener sharing the port
+  // must set it, and belong to the same user. A listener that closes drops
+  // the associations still waiting in its own accept queue.
+  bool reuse_port = false;
 
   // Listens on `address` ("h1/h2:port", see ResolveSctpAddr); an empty host
   // listens on every local address, port 0 picks a free port (see Addr()).
