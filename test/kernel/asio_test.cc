@@ -541,3 +541,70 @@ TEST_CASE("a large message delivered in pieces arrives whole through async_read_
     CHECK(TextOf(buf, *in) == big);
   }
 }
+
+TEST_CASE("cancelling a write that waits for buffer space: nothing half-sent, the connection stays usable",
+          "[asio]") {
+  asio::io_context ctx;
+  auto p = Connect(ctx);
+  MUST(p.client.next_layer().SetWriteBufferSize(8192));
+  // Fill the send buffer while the peer reads nothing, so the next write waits.
+  int accepted = 0;
+  for (;;) {
+    std::optional<std::error_code> ec;
+    asio::cancellation_signal fill;
+    const std::string m = Pattern(4000, static_cast<unsigned>(accepted));
+    p.client.async_write_msg(Bytes(m), Info(0, 60),
+                             asio::bind_cancellation_slot(fill.slot(), [&](std::error_code e, std::size_t) { ec = e; }));
+    ctx.restart();
+    ctx.run_for(100ms);
+    if (!ec) {  // waiting: this is the write to cancel
+      fill.emit(asio::cancellation_type::terminal);
+      RunAll(ctx);
+      REQUIRE(ec == asio::error::operation_aborted);
+      break;
+    }
+    REQUIRE(*ec == std::error_code{});
+    ++accepted;
+    REQUIRE(accepted < 1000);
+  }
+  REQUIRE(accepted > 0);
+  // The peer gets exactly the messages whose writes completed, then the one
+  // sent after the cancellation: the cancelled message never went out.
+  std::optional<std::error_code> after;
+  p.client.async_write_msg(Bytes("after cancel"), Info(1, 60), [&](std::error_code e, std::size_t) { after = e; });
+  std::array<std::byte, 8192> buf;
+  int read = 0;
+  RunCo(ctx, [&]() -> asio::awaitable<void> {
+    for (;;) {
+      MsgOrEvent in = co_await p.server.async_read_msg(buf, asio::use_awaitable);
+      REQUIRE_FALSE(in.IsEvent());
+      if (in.msg.info.sid == 1) {
+        REQUIRE(TextOf(buf, in) == "after cancel");
+        co_return;
+      }
+      REQUIRE(TextOf(buf, in) == Pattern(4000, static_cast<unsigned>(read)));
+      ++read;
+    }
+  }());
+  CHECK(read == accepted);
+  CHECK(after == std::error_code{});
+}
+
+TEST_CASE("cancelling a dial in progress ends it with operation_aborted and leaves the object closed", "[asio]") {
+  PrivateNetwork();
+  Sh("ip link show bh0 >/dev/null 2>&1 || { ip link add bh0 type dummy && ip link set bh0 up && "
+     "ip addr add 198.18.0.1/32 dev bh0 && ip route add 198.19.0.0/16 dev bh0; }");
+  asio::io_context ctx;
+  AsioConn c(ctx.get_executor());
+  asio::cancellation_signal signal;
+  std::optional<std::error_code> ec;
+  c.async_connect(netsctp::Dialer{}, "sctp", "198.19.0.9:38412",
+                  asio::bind_cancellation_slot(signal.slot(), [&](std::error_code e) { ec = e; }));
+  ctx.restart();
+  ctx.run_for(300ms);
+  REQUIRE_FALSE(ec);  // the INIT goes unanswered: still starting
+  signal.emit(asio::cancellation_type::terminal);
+  RunAll(ctx);
+  CHECK(ec == asio::error::operation_aborted);
+  CHECK_FALSE(c.is_open());
+}
