@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "alloc_count.h"
 #include "helpers.h"
 #include "netsctp/conn.h"
 #include "netsctp/dialer.h"
@@ -37,66 +38,9 @@ namespace {
 
 std::span<std::byte> Buf(std::vector<std::byte>& v) { return {v.data(), v.size()}; }
 
-// Heap allocations made by this thread while `counting` is set.
-thread_local bool counting = false;
-thread_local long allocations = 0;
 std::string* volatile probe_sink = nullptr;
 
 }  // namespace
-
-// Replaces every replaceable global allocation function (plain, array,
-// nothrow, sized, aligned) to count allocations of the data path. All of them
-// must be replaced together: a form left out keeps the runtime's own version
-// (under ASan, its new/delete), and memory it hands out would then be released
-// here with free(), or the other way round, which ASan reports as an
-// alloc-dealloc mismatch. (GCC flags malloc/free inside replaced new/delete as
-// mismatched.)
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-namespace {
-
-void* CountedAlloc(std::size_t n, std::size_t align) noexcept {
-  if (counting) ++allocations;
-  if (n == 0) n = 1;
-  if (align <= __STDCPP_DEFAULT_NEW_ALIGNMENT__) return std::malloc(n);
-  void* p = nullptr;  // `align` is a power of two above 16: posix_memalign accepts it
-  return posix_memalign(&p, align, n) == 0 ? p : nullptr;
-}
-
-void* CountedAllocOrThrow(std::size_t n, std::size_t align) {
-  if (void* p = CountedAlloc(n, align)) return p;
-  throw std::bad_alloc();
-}
-
-std::size_t Align(std::align_val_t a) { return static_cast<std::size_t>(a); }
-
-}  // namespace
-
-void* operator new(std::size_t n) { return CountedAllocOrThrow(n, 0); }
-void* operator new[](std::size_t n) { return CountedAllocOrThrow(n, 0); }
-void* operator new(std::size_t n, std::align_val_t a) { return CountedAllocOrThrow(n, Align(a)); }
-void* operator new[](std::size_t n, std::align_val_t a) { return CountedAllocOrThrow(n, Align(a)); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return CountedAlloc(n, 0); }
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return CountedAlloc(n, 0); }
-void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-  return CountedAlloc(n, Align(a));
-}
-void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-  return CountedAlloc(n, Align(a));
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
 
 TEST_CASE("streams and PPIDs arrive as sent in both directions") {
   Pair p = Connect();
@@ -180,17 +124,14 @@ TEST_CASE("ReadMsg and WriteMsg allocate nothing on the heap") {
   Send(p.client, payload, 1, 60);
   (void)RecvAny(p.server);
   // The counter works: a string on the heap counts.
-  allocations = 0;
-  counting = true;
+  alloc_count::Start();
   probe_sink = new std::string(200, 'x');  // through a volatile pointer: cannot be elided
   delete probe_sink;
-  counting = false;
-  REQUIRE(allocations >= 1);
+  REQUIRE(alloc_count::Stop() >= 1);
   long n = 0;
   bool ok = true;
   {
-    allocations = 0;
-    counting = true;
+    alloc_count::Start();
     for (int i = 0; i < 20; ++i) {
       ok = ok && p.client.WriteMsg(Bytes(payload), info).has_value();
       ok = ok && p.client.WriteMsg(Bytes(payload)).has_value();
@@ -201,8 +142,7 @@ TEST_CASE("ReadMsg and WriteMsg allocate nothing on the heap") {
       ok = ok && p.server.ReadFullMsg(Buf(buf)).has_value();
       ok = ok && p.server.Read(Buf(buf)).has_value();
     }
-    counting = false;
-    n = allocations;
+    n = alloc_count::Stop();
   }
   CHECK(ok);
   CHECK(n == 0);
