@@ -50,7 +50,7 @@
 // descriptor), no allocation of ours per operation; Asio allocates an
 // operation only when one has to wait or complete through its executor, from
 // its per-thread recycling allocator (the handler's associated allocator).
-// See docs/event-loops-asio.md.
+// See "Asio and coroutines" in docs/event-loops.md.
 //
 // Partial delivery: when the kernel hands a large message over in pieces and
 // the rest is not there yet, SctpConn keeps the part read so far and the
@@ -217,7 +217,7 @@ class AsioConn {
   // (ECONNREFUSED, ETIMEDOUT once the INIT retries ran out, address errors),
   // operation_aborted when cancelled; on any error the object is left empty.
   // `dialer.timeout` and `deadline` do not apply: bound the wait with a timer
-  // (see docs/event-loops-asio.md) or InitOptions::max_attempts.
+  // (see "Asio and coroutines" in docs/event-loops.md) or InitOptions::max_attempts.
   template <typename Token>
   auto async_connect(const Dialer& dialer, std::string_view network, std::string_view address, Token&& token) {
     return ::asio::async_compose<Token, void(std::error_code)>(

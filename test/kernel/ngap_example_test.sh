@@ -47,7 +47,7 @@ rc=$?
 [[ $rc == 1 ]] && grep -q 'Connection refused' "$scratch/gnb3.err"
 check "ngap_client without a server fails with the reason (exit 1, no hang)" $? "$scratch/gnb3.out" "$scratch/gnb3.err"
 
-# 3: the scale mode with a small N (the full 10000 is run by hand: docs/event-loops-asio.md).
+# 3: the scale mode with a small N (the full 10000 is run by hand: docs/event-loops.md, "Asio and coroutines").
 timeout 100 "$SERVER" --scale 60 --rounds 3 > "$scratch/scale.out" 2> "$scratch/scale.err"
 rc=$?
 [[ $rc == 0 ]] &&
