@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "netsctp/addr.h"
+#include "netsctp/assoc.h"
 #include "netsctp/event.h"
 #include "netsctp/info.h"
 #include "netsctp/result.h"
@@ -43,6 +44,7 @@ namespace netsctp {
 
 namespace internal {
 class FdCore;
+struct PartialMsg;
 }
 
 // Deadlines are points on the steady clock; a default-constructed one means none.
@@ -177,36 +179,33 @@ class SctpConn {
   Result<int> WriteBufferSize() const;
   Result<void> SetReadBufferSize(int bytes);
   Result<void> SetWriteBufferSize(int bytes);
+  // This association's options (see netsctp/assoc.h): the calls below are
+  // its calls, and code written against AssocOptions serves endpoints too.
+  AssocOptions Options() const noexcept { return {fd(), 0, remote_.port}; }
   // SCTP_STATUS: state, negotiated streams, primary path (named as in Go).
-  Result<netsctp::Status> Status() const;
-  Result<void> Subscribe(std::initializer_list<EventType> events);
-  Result<void> Subscribe(std::span<const EventType> events);
-  Result<void> Unsubscribe(std::initializer_list<EventType> events);
-  Result<void> Unsubscribe(std::span<const EventType> events);
+  Result<netsctp::Status> Status() const { return Options().Status(); }
+  Result<void> Subscribe(std::initializer_list<EventType> events) { return Options().Subscribe(events); }
+  Result<void> Subscribe(std::span<const EventType> events) { return Options().Subscribe(events); }
+  Result<void> Unsubscribe(std::initializer_list<EventType> events) { return Options().Unsubscribe(events); }
+  Result<void> Unsubscribe(std::span<const EventType> events) { return Options().Unsubscribe(events); }
 
-  // ---- tuning beyond go-sctp
-  Result<RtoInfo> GetRtoInfo() const;
-  Result<void> SetRtoInfo(const RtoInfo& rto);
-  Result<AssocParams> GetAssocParams() const;
-  // Errors: EINVAL, with a message giving the numbers, for a max_retrans
-  // above the sum of the path limits on a multi-homed association (Linux
-  // refuses a limit the association could never reach).
-  Result<void> SetAssocParams(const AssocParams& params);
-  // For one peer address, or every path when `peer` is null.
-  Result<PathParamsInfo> GetPathParams(const IpAddr* peer = nullptr) const;
-  Result<void> SetPathParams(const PathParams& params, const IpAddr* peer = nullptr);
-  Result<IpAddr> GetPrimaryAddr() const;
-  Result<void> SetPrimaryAddr(const IpAddr& peer);
-  // Info for one path; Errors: EINVAL when `peer` is not an address of the peer.
-  Result<PeerAddrInfo> GetPeerAddrInfo(const IpAddr& peer) const;
-  // Info for every path of the association.
-  Result<std::vector<PeerAddrInfo>> GetPeerAddrInfos() const;
-  // Send parameters used when WriteMsg gets no SndInfo (SCTP_DEFAULT_SNDINFO).
-  Result<SndInfo> GetDefaultSndInfo() const;
-  Result<void> SetDefaultSndInfo(const SndInfo& info);
-  // SCTP_CONTEXT: the context reported in RcvInfo and send-failed events.
-  Result<void> SetContext(std::uint32_t context);
-  Result<std::uint32_t> GetContext() const;
+  // ---- tuning beyond go-sctp (documented in netsctp/assoc.h)
+  Result<RtoInfo> GetRtoInfo() const { return Options().GetRtoInfo(); }
+  Result<void> SetRtoInfo(const RtoInfo& rto) { return Options().SetRtoInfo(rto); }
+  Result<AssocParams> GetAssocParams() const { return Options().GetAssocParams(); }
+  Result<void> SetAssocParams(const AssocParams& params) { return Options().SetAssocParams(params); }
+  Result<PathParamsInfo> GetPathParams(const IpAddr* peer = nullptr) const { return Options().GetPathParams(peer); }
+  Result<void> SetPathParams(const PathParams& params, const IpAddr* peer = nullptr) {
+    return Options().SetPathParams(params, peer);
+  }
+  Result<IpAddr> GetPrimaryAddr() const { return Options().GetPrimaryAddr(); }
+  Result<void> SetPrimaryAddr(const IpAddr& peer) { return Options().SetPrimaryAddr(peer); }
+  Result<PeerAddrInfo> GetPeerAddrInfo(const IpAddr& peer) const { return Options().GetPeerAddrInfo(peer); }
+  Result<std::vector<PeerAddrInfo>> GetPeerAddrInfos() const { return Options().GetPeerAddrInfos(); }
+  Result<SndInfo> GetDefaultSndInfo() const { return Options().GetDefaultSndInfo(); }
+  Result<void> SetDefaultSndInfo(const SndInfo& info) { return Options().SetDefaultSndInfo(info); }
+  Result<void> SetContext(std::uint32_t context) { return Options().SetContext(context); }
+  Result<std::uint32_t> GetContext() const { return Options().GetContext(); }
 
   // ---- completing a non-blocking dial (Dialer::DialStart)
   // Completes the association once fd() has reported POLLOUT or POLLERR:
@@ -247,8 +246,6 @@ class SctpConn {
   Result<void> InitAddrs();
   // FinishConnect without the error context.
   Result<void> CompleteConnect();
-  // Whether the next unit to read is a notification (waits for one to arrive).
-  Result<bool> PeekNotification();
   Result<void> Bind(std::string_view addresses, int flags);
   Result<void> Bind(const SctpAddr& addresses, int flags);
 
@@ -256,8 +253,7 @@ class SctpConn {
   SctpAddr local_;
   SctpAddr remote_;    // while connecting: the addresses dialed
   bool connecting_ = false;
-  struct PartialMsg;
-  std::unique_ptr<PartialMsg> partial_;  // see ReadFullMsg
+  std::unique_ptr<internal::PartialMsg> partial_;  // see ReadFullMsg
 };
 
 }  // namespace netsctp

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "netsctp/addr.h"
+#include "netsctp/assoc.h"
 #include "netsctp/conn.h"
 #include "netsctp/dialer.h"
 #include "netsctp/error.h"

@@ -26,10 +26,11 @@ Result<void> SetBuffer(int fd, int force_name, int name, int bytes, const char* 
   return Set(fd, SOL_SOCKET, name, bytes, what);
 }
 
-Result<SctpAddr> GetAddrs(int fd, int name, const char* what) {
+Result<SctpAddr> GetAddrs(int fd, int name, std::int32_t assoc_id, const char* what) {
   std::vector<std::byte> buf(4096);
   for (;;) {
     sctp_getaddrs head{};
+    head.assoc_id = assoc_id;
     std::memcpy(buf.data(), &head, sizeof head);
     socklen_t len = static_cast<socklen_t>(buf.size());
     if (::getsockopt(fd, IPPROTO_SCTP, name, buf.data(), &len) == 0) {
@@ -121,9 +122,10 @@ Result<void> ReuseAddr(int fd) {
   return Set(fd, SOL_SOCKET, SO_REUSEADDR, on, "setsockopt SO_REUSEADDR");
 }
 
-Result<void> SetEvents(int fd, std::span<const EventType> events, bool on) {
+Result<void> SetEvents(int fd, std::span<const EventType> events, bool on, std::int32_t assoc_id) {
   for (EventType t : events) {
     sctp_event e{};
+    e.se_assoc_id = assoc_id;
     e.se_type = static_cast<std::uint16_t>(t);
     e.se_on = on ? 1 : 0;
     if (::setsockopt(fd, IPPROTO_SCTP, SCTP_EVENT, &e, sizeof e) != 0) {
@@ -133,8 +135,12 @@ Result<void> SetEvents(int fd, std::span<const EventType> events, bool on) {
   return {};
 }
 
-Result<SctpAddr> LocalAddrs(int fd) { return GetAddrs(fd, SCTP_GET_LOCAL_ADDRS, "local addresses"); }
-Result<SctpAddr> PeerAddrs(int fd) { return GetAddrs(fd, SCTP_GET_PEER_ADDRS, "peer addresses"); }
+Result<SctpAddr> LocalAddrs(int fd, std::int32_t assoc_id) {
+  return GetAddrs(fd, SCTP_GET_LOCAL_ADDRS, assoc_id, "local addresses");
+}
+Result<SctpAddr> PeerAddrs(int fd, std::int32_t assoc_id) {
+  return GetAddrs(fd, SCTP_GET_PEER_ADDRS, assoc_id, "peer addresses");
+}
 
 int SocketFamilyOf(int fd) noexcept {
   int family = 0;

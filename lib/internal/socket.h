@@ -65,13 +65,15 @@ Result<SctpAddr> ResolveBindAddrs(std::string_view addresses);
 
 // SO_REUSEADDR on.
 Result<void> ReuseAddr(int fd);
-// One SCTP_EVENT per type.
-Result<void> SetEvents(int fd, std::span<const EventType> events, bool on);
+// One SCTP_EVENT per type, for association `assoc_id` (0: the only one of a
+// one-to-one socket, or the future ones of a one-to-many socket).
+Result<void> SetEvents(int fd, std::span<const EventType> events, bool on, std::int32_t assoc_id = 0);
 
 // The association's local or peer addresses as the kernel reports them
-// (SCTP_GET_LOCAL_ADDRS / SCTP_GET_PEER_ADDRS), any number of them.
-Result<SctpAddr> LocalAddrs(int fd);
-Result<SctpAddr> PeerAddrs(int fd);
+// (SCTP_GET_LOCAL_ADDRS / SCTP_GET_PEER_ADDRS), any number of them; assoc_id
+// as for SetEvents (local addresses of id 0 are the socket's bound ones).
+Result<SctpAddr> LocalAddrs(int fd, std::int32_t assoc_id = 0);
+Result<SctpAddr> PeerAddrs(int fd, std::int32_t assoc_id = 0);
 
 // The socket's family (AF_INET or AF_INET6).
 int SocketFamilyOf(int fd) noexcept;

@@ -1,0 +1,226 @@
+#include "internal/msg_io.h"
+
+#include <netinet/in.h>
+#include <netinet/sctp.h>
+
+#include <algorithm>
+#include <array>
+
+#include "internal/cmsg.h"
+#include "internal/log.h"
+
+namespace netsctp::internal {
+
+namespace {
+
+bool AssociationAlive(int fd) {
+  sctp_status st{};
+  socklen_t len = sizeof st;
+  return ::getsockopt(fd, IPPROTO_SCTP, SCTP_STATUS, &st, &len) == 0 && st.sstat_state != SCTP_CLOSED;
+}
+
+// Errors that by themselves say why an association ended (the socket error
+// the kernel sets on ABORT, COMM_LOST or a failed start).
+bool IsEndCause(int err) {
+  return err == ECONNRESET || err == ETIMEDOUT || err == ECONNREFUSED || err == ECONNABORTED ||
+         err == EHOSTUNREACH || err == ENETUNREACH || err == EPROTO;
+}
+
+// Every read and write: `op` through the core (one system call when it
+// succeeds). On a one-to-one socket, whenever it fails, a look at whether the
+// association is gone, so that the end is made visible to every other call
+// and poller (FdCore::End) whichever call happened to read the kernel's one
+// report of it. After our own CloseWrite the association ends without any
+// poll event at all, so waits are sliced and each EAGAIN looks too.
+template <typename Op>
+Result<std::int64_t> DataIo(FdCore& core, Assocs assocs, Dir dir, short events, Op&& op) {
+  if (assocs == Assocs::kMany) return core.Io(dir, events, op);
+  const int fd = core.fd();
+  auto n = core.Io(dir, events, [&]() -> ssize_t {
+    const ssize_t r = op();
+    if (r >= 0) return r;
+    const int err = errno;
+    if (err == EINTR || (err == EAGAIN && !core.HasWaitSlice())) return r;
+    if (EndIfGone(core, fd, err == EAGAIN ? 0 : err) && err == EAGAIN) return op();  // now 0 or EPIPE
+    errno = err;
+    return r;
+  });
+  // A write after the end fails with EPIPE: say why the association ended.
+  if (!n && n.error() == std::errc::broken_pipe && core.EndCause() > 0) return EndError(core);
+  return n;
+}
+
+void LogNotification(std::span<const std::byte> bytes) {
+  auto logger = Logger();
+  if (!logger->should_log(spdlog::level::debug)) return;
+  auto ev = ParseEvent(bytes);
+  if (ev) {
+    logger->debug("notification {}", ToString(*ev));
+  } else {
+    logger->debug("notification of {} bytes that does not parse: {}", bytes.size(), ev.error().message());
+  }
+}
+
+// Whether the next unit to read is a notification (waits for one to arrive).
+Result<bool> PeekNotification(FdCore& core, Assocs assocs) {
+  std::byte one;
+  iovec iov{&one, 1};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  const int fd = core.fd();
+  auto n = DataIo(core, assocs, Dir::kRead, POLLIN, [&] {
+    msg.msg_flags = 0;
+    return ::recvmsg(fd, &msg, MSG_PEEK);
+  });
+  if (!n) return n.error();
+  return Has(msg.msg_flags, RecvFlags::kNotification);
+}
+
+}  // namespace
+
+// Called only on failures and, after our own CloseWrite, on EAGAIN: costs
+// one getsockopt. Ends with the best cause known: `err` when it is one, else
+// the socket's pending error, else a graceful end.
+bool EndIfGone(FdCore& core, int fd, int err) {
+  if (core.Ended()) return true;
+  if (AssociationAlive(fd)) return false;
+  int cause = IsEndCause(err) ? err : 0;
+  if (cause == 0) {
+    int pending = 0;
+    socklen_t len = sizeof pending;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &pending, &len) == 0) cause = pending;
+  }
+  return core.End(cause);
+}
+
+Error EndError(const FdCore& core) {
+  const int cause = core.EndCause();
+  return cause > 0 ? Error(SystemError(cause)) : Error(Errc::kEndOfStream);
+}
+
+Result<Message> RecvMsg(FdCore& core, Assocs assocs, std::span<std::byte> buf, std::span<std::byte> oob,
+                        RawPeer* from) {
+  iovec iov{buf.data(), buf.size()};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  const int fd = core.fd();
+  auto n = DataIo(core, assocs, Dir::kRead, POLLIN, [&] {
+    if (from != nullptr) {
+      msg.msg_name = &from->addr;
+      msg.msg_namelen = sizeof from->addr;
+    }
+    msg.msg_control = oob.empty() ? nullptr : oob.data();
+    msg.msg_controllen = oob.size();
+    msg.msg_flags = 0;
+    return ::recvmsg(fd, &msg, 0);
+  });
+  if (!n) return n.error();
+  if (from != nullptr) from->len = msg.msg_namelen;
+  Message m;
+  m.n = static_cast<std::size_t>(*n);
+  m.flags = msg.msg_flags;
+  if (assocs == Assocs::kOne && m.n == 0 && msg.msg_controllen == 0 && !m.Notification()) return EndError(core);
+  if (!m.Notification()) {
+    m.has_info = DecodeRcvInfo(
+        std::span<const std::byte>(static_cast<const std::byte*>(msg.msg_control), msg.msg_controllen), m.info);
+  } else if (m.Eor()) {
+    LogNotification(buf.first(m.n));  // notifications are rare: off the data path
+  }
+  return m;
+}
+
+Result<Message> ReadFullMsg(FdCore& core, Assocs assocs, std::unique_ptr<PartialMsg>& partial,
+                            std::span<std::byte> buf, RawPeer* from) {
+  alignas(cmsghdr) std::array<std::byte, kRcvInfoSpace> control;
+  const auto piece_of = [&](std::span<std::byte> into, RawPeer* peer) {
+    return RecvMsg(core, assocs, into, control, peer);
+  };
+  Message whole;
+  RawPeer first_from;
+  bool draining = false;  // larger than buf: the rest is read and dropped
+  if (partial) {
+    whole = partial->msg;
+    first_from = partial->from;
+    draining = partial->draining || partial->bytes.size() > buf.size();
+    if (!draining) std::copy(partial->bytes.begin(), partial->bytes.end(), buf.begin());
+    partial.reset();
+  } else {
+    auto first = piece_of(buf, from != nullptr ? &first_from : nullptr);
+    if (!first) return first;
+    whole = *first;
+    draining = !whole.Eor() && whole.n == buf.size();
+  }
+  if (from != nullptr) *from = first_from;
+  // A wait that ends part way (EAGAIN, deadline) must not lose what was
+  // read: rare (large messages), so the copy and its allocation are fine.
+  const auto keep = [&](const Error& e) -> Error {
+    if (e == std::errc::resource_unavailable_try_again || e == Errc::kTimeout) {
+      partial = std::make_unique<PartialMsg>();
+      partial->msg = whole;
+      partial->from = first_from;
+      partial->draining = draining;
+      if (!draining) partial->bytes.assign(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(whole.n));
+    }
+    return e;
+  };
+  const int eor = static_cast<int>(RecvFlags::kEor);
+  while (!whole.Eor()) {
+    // When the peer aborts in the middle of a message, the kernel queues a
+    // PARTIAL_DELIVERY notification where the next piece would be: look
+    // before reading, so that the notification is never glued onto data.
+    if (!whole.Notification()) {
+      auto next = PeekNotification(core, assocs);
+      if (!next) return keep(next.error());
+      if (*next) return draining ? Errc::kMessageTooLarge : Errc::kMessageAborted;
+    }
+    if (draining) {
+      // Too large: drain the rest so that the next read starts a new message.
+      std::array<std::byte, 4096> scratch;
+      auto piece = piece_of(scratch, nullptr);
+      if (!piece) return keep(piece.error());
+      if (piece->Eor()) return Errc::kMessageTooLarge;
+      continue;
+    }
+    auto piece = piece_of(buf.subspan(whole.n), nullptr);
+    if (!piece) return keep(piece.error());
+    whole.n += piece->n;
+    whole.flags = (whole.flags & ~eor) | (piece->flags & eor);
+    draining = !whole.Eor() && whole.n == buf.size();
+  }
+  return whole;
+}
+
+Result<MsgOrEvent> ReadMsgOrEvent(FdCore& core, Assocs assocs, std::unique_ptr<PartialMsg>& partial,
+                                  std::span<std::byte> buf, RawPeer* from) {
+  auto m = ReadFullMsg(core, assocs, partial, buf, from);
+  // An aborted message is dropped; its PARTIAL_DELIVERY event comes next.
+  while (!m && m.error() == Errc::kMessageAborted) m = ReadFullMsg(core, assocs, partial, buf, from);
+  if (!m) return m.error();
+  MsgOrEvent out{*m, std::nullopt};
+  if (m->Notification()) {
+    auto ev = ParseEvent(buf.first(m->n));
+    if (!ev) return ev.error();
+    out.event = std::move(*ev);
+  }
+  return out;
+}
+
+Result<std::size_t> SendMsg(FdCore& core, Assocs assocs, std::span<const std::byte> buf,
+                            std::span<std::byte> control, const sockaddr* to, socklen_t to_len, int flags) {
+  iovec iov{const_cast<std::byte*>(buf.data()), buf.size()};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_name = const_cast<sockaddr*>(to);
+  msg.msg_namelen = to != nullptr ? to_len : 0;
+  msg.msg_control = control.empty() ? nullptr : control.data();
+  msg.msg_controllen = control.size();
+  const int fd = core.fd();
+  auto n = DataIo(core, assocs, Dir::kWrite, POLLOUT, [&] { return ::sendmsg(fd, &msg, flags | MSG_NOSIGNAL); });
+  if (!n) return n.error();
+  return static_cast<std::size_t>(*n);
+}
+
+}  // namespace netsctp::internal
