@@ -68,7 +68,12 @@ Result<SctpConn> SctpConn::Adopt(int fd) {
   int protocol = 0;
   len = sizeof protocol;
   if (::getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) != 0) return SystemError(errno, "adopt");
-  if (type != SOCK_STREAM || protocol != IPPROTO_SCTP) {
+  // A socket peeled off a one-to-many socket keeps SOCK_SEQPACKET but carries
+  // one association and has a peer; a one-to-many socket has none.
+  sockaddr_storage peer;
+  socklen_t peer_len = sizeof peer;
+  const bool peeled = type == SOCK_SEQPACKET && ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) == 0;
+  if ((type != SOCK_STREAM && !peeled) || protocol != IPPROTO_SCTP) {
     return Error(std::make_error_code(std::errc::not_supported), "adopt: not a one-to-one SCTP socket");
   }
   const int fl = ::fcntl(fd, F_GETFL);
@@ -79,6 +84,7 @@ Result<SctpConn> SctpConn::Adopt(int fd) {
     return SystemError(errno, "adopt: SCTP_RECVRCVINFO");
   }
   SctpConn c(std::make_unique<FdCore>(fd));
+  if (peeled) c.core_->SetWaitSlice(internal::kPeeledCheckNs);
   if (auto r = c.InitAddrs(); !r) {
     (void)c.Release();  // the caller keeps the descriptor on error
     return r.error().WithContext("adopt");

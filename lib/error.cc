@@ -28,6 +28,7 @@ class Category final : public std::error_category {
       case Errc::kTimeout: return "i/o timeout";
       case Errc::kClosed: return "use of closed connection";
       case Errc::kCanceled: return "operation canceled";
+      case Errc::kUnknownAssoc: return "no such association";
     }
     return "unknown netsctp error " + std::to_string(ev);
   }

@@ -80,8 +80,9 @@ class SctpConn {
   SctpConn& operator=(const SctpConn&) = delete;
   ~SctpConn();  // Close(), ignoring errors
 
-  // Takes ownership of a connected one-to-one SCTP socket (e.g. from
-  // sctp_peeloff or another library). It is made non-blocking and close-on-exec,
+  // Takes ownership of a connected one-to-one SCTP socket (from another
+  // library, or peeled off a one-to-many socket with sctp_peeloff; see also
+  // SctpEndpoint::PeelOff). Errors: ENOTSUP for anything else. It is made non-blocking and close-on-exec,
   // SCTP_RECVRCVINFO is turned on. On error the descriptor is NOT closed.
   static Result<SctpConn> Adopt(int fd);
   // Gives up ownership: returns the descriptor (still open, still
@@ -242,6 +243,7 @@ class SctpConn {
  private:
   friend class SctpListener;
   friend class Dialer;
+  friend class SctpEndpoint;
   explicit SctpConn(std::unique_ptr<internal::FdCore> core);
   Result<void> InitAddrs();
   // FinishConnect without the error context.

@@ -37,6 +37,7 @@ enum class Errc {
   kTimeout,              // a deadline passed
   kClosed,               // the object was closed while the call waited
   kCanceled,             // the caller's stop token fired
+  kUnknownAssoc,         // an association id that the endpoint does not have (any more)
 };
 
 // The category of Errc values; name() is "netsctp".

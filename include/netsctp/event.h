@@ -472,6 +472,11 @@ inline EventType TypeOf(const Event& ev) noexcept {
   return std::visit([](const auto& e) { return std::remove_cvref_t<decltype(e)>::kType; }, ev);
 }
 
+// The association an event belongs to (every notification carries its id).
+inline std::int32_t AssocIdOf(const Event& ev) noexcept {
+  return std::visit([](const auto& e) { return e.assoc_id; }, ev);
+}
+
 // Parses one complete notification (the bytes of a read that had
 // RecvFlags::kNotification and kEor set). Reads only the header's own length
 // (sn_length) and ignores bytes after it. Never reads outside `bytes`.

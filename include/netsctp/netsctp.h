@@ -5,6 +5,7 @@
 #include "netsctp/assoc.h"
 #include "netsctp/conn.h"
 #include "netsctp/dialer.h"
+#include "netsctp/endpoint.h"
 #include "netsctp/error.h"
 #include "netsctp/event.h"
 #include "netsctp/info.h"

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
+#include <cstring>
 
 #include "internal/cmsg.h"
 #include "internal/log.h"
@@ -77,6 +79,31 @@ Result<bool> PeekNotification(FdCore& core, Assocs assocs) {
   return Has(msg.msg_flags, RecvFlags::kNotification);
 }
 
+// An ASSOC_CHANGE notification that reports the association's end ends the
+// core too: on a socket peeled off a one-to-many socket Linux reports a
+// graceful end in no other way (reads just wait, poll stays quiet), and a
+// loop that read the event must not wait for more afterwards.
+void EndOnAssocEnd(FdCore& core, std::span<const std::byte> bytes) {
+  sctp_assoc_change ac;
+  if (bytes.size() < offsetof(sctp_assoc_change, sac_outbound_streams)) return;
+  std::memcpy(&ac, bytes.data(), std::min(bytes.size(), sizeof ac));
+  if (ac.sac_type != SCTP_ASSOC_CHANGE) return;
+  int cause;
+  switch (ac.sac_state) {
+    case SCTP_SHUTDOWN_COMP: cause = 0; break;
+    case SCTP_CANT_STR_ASSOC: cause = ECONNREFUSED; break;
+    // An ABORT names a cause; a timeout does not.
+    case SCTP_COMM_LOST: cause = ac.sac_error != 0 ? ECONNRESET : ETIMEDOUT; break;
+    default: return;
+  }
+  core.Use([&](int fd) {
+    int pending = 0;
+    socklen_t len = sizeof pending;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &pending, &len) == 0 && pending != 0) cause = pending;
+    EndIfGone(core, fd, cause);
+  });
+}
+
 }  // namespace
 
 // Called only on failures and, after our own CloseWrite, on EAGAIN: costs
@@ -126,7 +153,9 @@ Result<Message> RecvMsg(FdCore& core, Assocs assocs, std::span<std::byte> buf, s
     m.has_info = DecodeRcvInfo(
         std::span<const std::byte>(static_cast<const std::byte*>(msg.msg_control), msg.msg_controllen), m.info);
   } else if (m.Eor()) {
-    LogNotification(buf.first(m.n));  // notifications are rare: off the data path
+    // Notifications are rare: this is off the data path.
+    LogNotification(buf.first(m.n));
+    if (assocs == Assocs::kOne) EndOnAssocEnd(core, buf.first(m.n));
   }
   return m;
 }

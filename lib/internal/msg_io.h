@@ -70,5 +70,9 @@ Error EndError(const FdCore& core);
 
 // How often a reader re-checks the association once our shutdown is under way.
 inline constexpr std::int64_t kShutdownCheckNs = 50'000'000;
+// How often a blocked call on a peeled-off connection re-checks its
+// association: Linux signals a graceful end there only by the ASSOC_CHANGE
+// event, which the application may not have subscribed to.
+inline constexpr std::int64_t kPeeledCheckNs = 500'000'000;
 
 }  // namespace netsctp::internal

@@ -51,7 +51,7 @@ Result<SctpAddr> GetAddrs(int fd, int name, std::int32_t assoc_id, const char* w
 
 Result<UniqueFd> OpenSocket(const SocketSpec& spec) {
   const int family = spec.family.family;
-  UniqueFd fd(::socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_SCTP));
+  UniqueFd fd(::socket(family, spec.type | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_SCTP));
   if (fd.get() < 0) return SystemError(errno, "socket");
   const int on = 1;
   if (family == AF_INET6) {

@@ -48,6 +48,7 @@ struct SocketSpec {
   std::span<const EventType> events;
   const ControlHook& control;
   std::string_view address;  // for the control hook
+  int type = SOCK_STREAM;    // SOCK_STREAM (one-to-one) or SOCK_SEQPACKET (one-to-many)
 };
 
 // socket -> v6only -> INITMSG -> buffers -> RECVRCVINFO -> NODELAY -> events

@@ -6,97 +6,23 @@
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "child_process.h"
 #include "helpers.h"
 #include "netsctp/conn.h"
 #include "netsctp/dialer.h"
 #include "netsctp/listener.h"
 
-extern char** environ;
-
 using namespace ktest;
 using netsctp::SctpConn;
 
 namespace {
-
-std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("TMPDIR");
-  return std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/netsctp-darn-" +
-         std::to_string(::getpid()) + '-' + name;
-}
-
-// A child process with stdin from `in` (or /dev/null) and stdout+stderr to
-// `out`; killed and reaped when it goes out of scope.
-class Child {
- public:
-  Child(std::vector<std::string> argv, const std::string& out, const std::string& in = "/dev/null") {
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, in.c_str(), O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    const int rc = ::posix_spawnp(&pid_, args[0], &fa, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) pid_ = -1;
-  }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-  ~Child() { Stop(); }
-  pid_t pid() const { return pid_; }
-  bool Running() {
-    if (pid_ < 0) return false;
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return false;
-    }
-    return true;
-  }
-  void Stop() {
-    if (pid_ < 0) return;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-// Waits until the file contains `needle`.
-bool WaitFor(const std::string& path, const std::string& needle, std::chrono::milliseconds timeout) {
-  const auto end = Clock::now() + timeout;
-  do {
-    if (ReadFile(path).find(needle) != std::string::npos) return true;
-    std::this_thread::sleep_for(50ms);
-  } while (Clock::now() < end);
-  return false;
-}
 
 struct DarnMessage {
   long stream = -1;
@@ -144,7 +70,7 @@ std::uint16_t FreePort() {
 
 TEST_CASE("sctp_darn receives netsctp's streams and PPIDs in network order") {
   const std::uint16_t port = FreePort();
-  const std::string out = TempPath("listen.out");
+  const std::string out = TempPath("darn-listen.out");
   Child darn({"stdbuf", "-oL", "sctp_darn", "-H", "127.0.0.1", "-P", std::to_string(port), "-l"}, out);
   INFO("needs sctp_darn (Debian package lksctp-tools) and stdbuf (coreutils)");
   REQUIRE(darn.pid() > 0);
@@ -193,12 +119,12 @@ TEST_CASE("sctp_darn receives netsctp's streams and PPIDs in network order") {
 TEST_CASE("a netsctp listener receives what sctp_darn sends") {
   netsctp::SctpListener l = MUST(netsctp::Listen("sctp", "127.0.0.1:0"));
   const std::uint16_t port = l.Addr().port;
-  const std::string in = TempPath("send.in");
+  const std::string in = TempPath("darn-send.in");
   {
     std::ofstream f(in);
     f << "hello from darn\n";
   }
-  const std::string out = TempPath("send.out");
+  const std::string out = TempPath("darn-send.out");
   Child darn({"sctp_darn", "-H", "127.0.0.1", "-h", "127.0.0.1", "-p", std::to_string(port), "-s"}, out, in);
   INFO("needs sctp_darn (Debian package lksctp-tools)");
   REQUIRE(darn.pid() > 0);
