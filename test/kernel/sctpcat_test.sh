@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # sctpcat against the real kernel (run through tools/sctp-lab): what a user
 # types reaches the peer on the chosen stream with the chosen PPID, events
-# print as one line each, echo works, and bad options are refused clearly.
+# print as one line each, echo works, bad options are refused clearly, and
+# the one-to-many listener (-l -m) serves several associations at once.
 # Prints TAP. Usage: sctpcat_test.sh PATH/TO/sctpcat
 set -u
 CAT=$(readlink -f -- "${1:?usage: sctpcat_test.sh PATH/TO/sctpcat}")
@@ -59,6 +60,102 @@ rc3=$?
   grep -q '"70000" is not a number from 0 to 65535' "$scratch/opt.err" &&
   grep -q 'too many colons' "$scratch/addr.err"
 check "errors name the input and exit non-zero" $? "$scratch/cli.err" "$scratch/opt.err" "$scratch/addr.err"
+
+# One-to-many listener (-m): the association id of a line of output.
+assoc_of() {  # file, line pattern (ERE, without the "data assoc=N " prefix)
+  sed -nE "s/^data assoc=([0-9]+) $2\$/\1/p" "$1"
+}
+wait_file() {  # path: wait until it exists
+  local i; for i in $(seq 1 200); do [[ -e $1 ]] && return 0; sleep 0.05; done; return 1
+}
+wait_count() {  # file, pattern (ERE), count: wait until that many lines match
+  local i; for i in $(seq 1 100); do
+    [[ $(grep -cE "$2" "$1" 2>/dev/null) -ge $3 ]] && return 0; sleep 0.1
+  done; return 1
+}
+
+# 4, 5: -l -m -E serves three clients at once: each gets its own messages
+# back, and the listener shows them under one association id per client.
+# While all three are up, a line on the listener's stdin goes to stream
+# 65535, beyond every association's streams: each write fails, is reported
+# naming its association, and the listener serves on.
+mkfifo "$scratch/in4"
+exec 3<> "$scratch/in4"
+timeout 20 "$CAT" -l -m -E -s 65535 -c 6 127.0.0.1:36414 < "$scratch/in4" > "$scratch/srv.out" \
+  2> "$scratch/srv.err" 3>&- &
+srv=$!
+wait_listening "$scratch/srv.err"
+clis=()
+for i in 1 2 3; do
+  # The second message waits until all three associations are up.
+  { printf 'client%d first\n' "$i"; wait_file "$scratch/go4"; printf 'client%d second\n' "$i"; } |
+    timeout 20 "$CAT" -s 1 -p 60 -c 2 127.0.0.1:36414 > "$scratch/cli$i.out" 2> "$scratch/cli$i.err" 3>&- &
+  clis+=($!)
+done
+wait_count "$scratch/srv.out" '^data assoc=[0-9]+ .*: client[123] first$' 3
+echo 'nowhere' >&3
+wait_count "$scratch/srv.err" 'write to association' 3
+touch "$scratch/go4"
+ok=0
+for pid in "${clis[@]}"; do wait "$pid" || ok=1; done
+wait "$srv" || ok=1
+exec 3>&-
+ids=()
+for i in 1 2 3; do
+  grep -qx "data sid=1 ssn=0 ppid=60 len=13 unordered=0: client$i first" "$scratch/cli$i.out" &&
+    grep -qx "data sid=1 ssn=1 ppid=60 len=14 unordered=0: client$i second" "$scratch/cli$i.out" &&
+    [[ $(grep -c '^data ' "$scratch/cli$i.out") == 2 ]] || ok=1
+  a=$(assoc_of "$scratch/srv.out" "sid=1 ssn=0 ppid=60 len=13 unordered=0: client$i first")
+  b=$(assoc_of "$scratch/srv.out" "sid=1 ssn=1 ppid=60 len=14 unordered=0: client$i second")
+  [[ -n $a && $a == "$b" ]] || ok=1
+  ids+=("$a")
+done
+[[ $ok == 0 && $(printf '%s\n' "${ids[@]}" | sort -u | grep -c .) == 3 ]]
+check "-l -m -E echoes to three clients at once, one association id each" $? \
+  "$scratch/srv.out" "$scratch/srv.err" "$scratch"/cli[123].out "$scratch"/cli[123].err
+ok=0
+for a in "${ids[@]}"; do
+  [[ -n $a && $(grep -c "^sctpcat: send: write to association $a: " "$scratch/srv.err") == 1 ]] || ok=1
+done
+# The second messages were echoed after the failures (checked above).
+[[ $ok == 0 && $(grep -c 'write to association' "$scratch/srv.err") == 3 ]]
+check "-l -m reports a failed write naming its association and serves on" $? "$scratch/srv.out" "$scratch/srv.err"
+
+# 6, 7: with -e every association's COMM_UP and SHUTDOWN_COMP are printed with
+# its id; a line on the listener's stdin reaches every live association, and
+# none once they have ended.
+mkfifo "$scratch/in6"
+exec 3<> "$scratch/in6"
+timeout 20 "$CAT" -l -m -e -s 2 -p 60 127.0.0.1:36415 < "$scratch/in6" > "$scratch/srv.out" 2> "$scratch/srv.err" 3>&- &
+srv=$!
+wait_listening "$scratch/srv.err"
+clis=()
+for i in 1 2 3; do
+  timeout 20 "$CAT" -c 1 127.0.0.1:36415 < /dev/null > "$scratch/cli$i.out" 2> "$scratch/cli$i.err" 3>&- &
+  clis+=($!)
+done
+wait_count "$scratch/srv.out" '^event ASSOC_CHANGE COMM_UP ' 3
+echo 'to everyone' >&3
+ok=0
+for pid in "${clis[@]}"; do wait "$pid" || ok=1; done
+wait_count "$scratch/srv.out" '^event ASSOC_CHANGE SHUTDOWN_COMP ' 3
+echo 'too late' >&3
+wait_count "$scratch/srv.err" 'no association is up' 1
+kill "$srv"; wait "$srv" 2>/dev/null
+exec 3>&-
+up=$(sed -nE 's/^event ASSOC_CHANGE COMM_UP .* assoc=([0-9]+)$/\1/p' "$scratch/srv.out" | sort -u)
+down=$(sed -nE 's/^event ASSOC_CHANGE SHUTDOWN_COMP .* assoc=([0-9]+)$/\1/p' "$scratch/srv.out" | sort -u)
+[[ $(grep -c . <<< "$up") == 3 && $up == "$down" ]] &&
+  [[ $(grep -c '^event ASSOC_CHANGE COMM_UP ' "$scratch/srv.out") == 3 ]]
+check "-l -m -e prints COMM_UP and SHUTDOWN_COMP with the same ids for three associations" $? \
+  "$scratch/srv.out" "$scratch/srv.err"
+for i in 1 2 3; do
+  grep -qx 'data sid=2 ssn=0 ppid=60 len=11 unordered=0: to everyone' "$scratch/cli$i.out" || ok=1
+done
+[[ $ok == 0 ]] && grep -qx 'sctpcat: send: no association is up; line dropped' "$scratch/srv.err" &&
+  ! grep -q 'write to association' "$scratch/srv.err"
+check "-l -m sends each stdin line to every live association" $? \
+  "$scratch/srv.err" "$scratch"/cli[123].out "$scratch"/cli[123].err
 
 echo "1..$n"
 exit $((failed > 0))
