@@ -1,12 +1,17 @@
-// netsctp/asio.h: AsioConn and AsioAcceptor, netsctp under an Asio executor.
+// netsctp/asio.h: AsioConn, AsioAcceptor and AsioEndpoint, netsctp under an
+// Asio executor.
 //
 // A thin, header-only layer over netsctp's non-blocking core for programs
 // built on standalone Asio (1.22 or later, Debian's libasio-dev). It adds no
 // thread and no second implementation: every operation first tries the
 // netsctp call (SctpConn::ReadMsgOrEvent, WriteMsg, SctpListener::Accept,
-// SctpConn::FinishConnect) in non-blocking mode, which succeeds without
-// waiting most of the time, and only on EAGAIN waits for readiness with
-// Asio's reactor (posix::stream_descriptor::async_wait), then tries again.
+// SctpConn::FinishConnect; SctpEndpoint::ReadMsgOrEvent, WriteMsg, SendTo)
+// in non-blocking mode, which succeeds without waiting most of the time, and
+// only on EAGAIN waits for readiness with Asio's reactor
+// (posix::stream_descriptor::async_wait), then tries again. AsioConn serves
+// one association (one-to-one socket), AsioAcceptor accepts them, and
+// AsioEndpoint serves a one-to-many socket whose reads say which
+// association they belong to and whose writes name one.
 //
 //   asio::awaitable<void> Echo(netsctp::AsioConn conn) {
 //     std::array<std::byte, 65536> buf;
@@ -17,6 +22,10 @@
 //       co_await conn.async_write_msg(std::span(buf).first(in.msg.n), back, asio::use_awaitable);
 //     }
 //   }
+//
+// With an AsioEndpoint the same loop serves every association at once: the
+// reply names the association the message came from
+// (SndInfo::assoc_id = EndpointMsg::assoc_id).
 //
 // Asio conventions: objects are bound to an executor (get_executor()), the
 // descriptor is native_handle(), operations are async_* and take any
@@ -32,7 +41,7 @@
 // its cancellation slot (asio::bind_cancellation_slot, the awaitable
 // operators' ||, parallel groups), of any type (terminal, partial, total).
 // An operation still waiting completes with asio::error::operation_aborted
-// and has consumed nothing: the connection stays usable. An operation whose
+// and has consumed nothing: the object stays usable. An operation whose
 // readiness has already arrived may complete normally instead. cancel()
 // aborts every waiting operation of the object; close() cancels them, then
 // closes. async_connect is the exception: a cancelled connect abandons the
@@ -47,15 +56,17 @@
 // netsctp closes it, so the descriptor is closed exactly once.
 //
 // Cost: one stream_descriptor per object (its epoll registration: no extra
-// descriptor), no allocation of ours per operation; Asio allocates an
+// descriptor), no allocation of ours per operation (async_send_to holds its
+// destination: a copy allocates, a moved-in SctpAddr does not); Asio allocates an
 // operation only when one has to wait or complete through its executor, from
 // its per-thread recycling allocator (the handler's associated allocator).
 // See "Asio and coroutines" in docs/event-loops.md.
 //
 // Partial delivery: when the kernel hands a large message over in pieces and
-// the rest is not there yet, SctpConn keeps the part read so far and the
-// retry after the wait goes on from it (also after a cancellation: the next
-// read completes the message); only that rare case copies and allocates.
+// the rest is not there yet, SctpConn (or SctpEndpoint) keeps the part read
+// so far and the retry after the wait goes on from it (also after a
+// cancellation: the next read completes the message); only that rare case
+// copies and allocates.
 //
 // Thread safety: as for Asio's own I/O objects: distinct objects are safe,
 // a shared object is unsafe (use one strand or one thread per object). One
@@ -82,8 +93,10 @@
 #include <type_traits>
 #include <utility>
 
+#include "netsctp/addr.h"
 #include "netsctp/conn.h"
 #include "netsctp/dialer.h"
+#include "netsctp/endpoint.h"
 #include "netsctp/error.h"
 #include "netsctp/info.h"
 #include "netsctp/listener.h"
@@ -129,6 +142,61 @@ struct Loop {
     ::asio::post(ex, std::move(self));
   }
 };
+
+// A read or a write: `call()` is the netsctp call (returning Result<Value>),
+// tried again after each wait for `wait` readiness on `desc`. One template
+// serves AsioConn and AsioEndpoint; `owner->is_open()` tells whether the
+// object was closed while a wake-up was queued. `call` is invoked once per
+// try, so it must not consume what it captured.
+template <typename Owner, typename Value, typename Call>
+struct IoOp {
+  Owner* owner;
+  ::asio::posix::stream_descriptor* desc;
+  ::asio::posix::stream_descriptor::wait_type wait;
+  Call call;
+  bool started = false, waited = false, post_pending = false;
+  std::error_code ec{};
+  Value out{};
+
+  bool StillOpen() const noexcept { return owner->is_open(); }
+  ::asio::any_io_executor IoExecutor() const { return desc->get_executor(); }
+  bool Try() {
+    auto r = call();
+    if (r) {
+      out = std::move(*r);
+      return true;
+    }
+    if (WouldBlock(r.error())) return false;
+    ec = r.error().code();
+    return true;
+  }
+  template <typename Self>
+  void Wait(Self&& self) {
+    desc->async_wait(wait, std::move(self));
+  }
+  template <typename Self>
+  void Fail(Self& self, std::error_code e) {
+    self.complete(e, Value{});
+  }
+  template <typename Self>
+  void Finish(Self& self) {
+    if (ec) return self.complete(ec, Value{});
+    self.complete(std::error_code{}, std::move(out));
+  }
+  template <typename Self>
+  void operator()(Self& self, std::error_code e = {}) {
+    Loop<IoOp>::Run(*this, self, e, post_pending);
+  }
+};
+
+// Starts an IoOp with completion signature void(std::error_code, Value);
+// `Token` is given explicitly, as the initiating function received it.
+template <typename Value, typename Token, typename Owner, typename Call>
+auto StartIo(Owner* owner, ::asio::posix::stream_descriptor& desc, ::asio::posix::stream_descriptor::wait_type wait,
+             Call call, Token& token) {
+  return ::asio::async_compose<Token, void(std::error_code, Value)>(
+      IoOp<Owner, Value, Call>{owner, &desc, wait, std::move(call)}, token, desc);
+}
 
 }  // namespace asio_detail
 
@@ -190,7 +258,9 @@ class AsioConn {
   // Errc::kMessageTooLarge, ...), operation_aborted when cancelled or closed.
   template <typename Token>
   auto async_read_msg(std::span<std::byte> buf, Token&& token) {
-    return ::asio::async_compose<Token, void(std::error_code, MsgOrEvent)>(ReadOp{this, buf}, token, desc_);
+    return asio_detail::StartIo<MsgOrEvent, Token>(
+        this, desc_, ::asio::posix::stream_descriptor::wait_read,
+        [c = this, buf] { return c->conn_.ReadMsgOrEvent(buf); }, token);
   }
 
   // Sends `buf` as one message with `info` (stream, PPID, flags), as
@@ -200,14 +270,16 @@ class AsioConn {
   // reason), operation_aborted when cancelled or closed.
   template <typename Token>
   auto async_write_msg(std::span<const std::byte> buf, const SndInfo& info, Token&& token) {
-    return ::asio::async_compose<Token, void(std::error_code, std::size_t)>(WriteOp{this, buf, info, true}, token,
-                                                                          desc_);
+    return asio_detail::StartIo<std::size_t, Token>(
+        this, desc_, ::asio::posix::stream_descriptor::wait_write,
+        [c = this, buf, info] { return c->conn_.WriteMsg(buf, info); }, token);
   }
   // The same with the default send info (stream 0 unless SetDefaultSndInfo).
   template <typename Token>
   auto async_write_msg(std::span<const std::byte> buf, Token&& token) {
-    return ::asio::async_compose<Token, void(std::error_code, std::size_t)>(WriteOp{this, buf, SndInfo{}, false},
-                                                                          token, desc_);
+    return asio_detail::StartIo<std::size_t, Token>(
+        this, desc_, ::asio::posix::stream_descriptor::wait_write,
+        [c = this, buf] { return c->conn_.WriteMsg(buf); }, token);
   }
 
   // Dials `address` with `dialer` (Dialer::DialStart), waits for the
@@ -263,83 +335,6 @@ class AsioConn {
   void ReleaseDescriptor() noexcept {
     if (desc_.is_open()) (void)desc_.release();
   }
-
-  struct ReadOp {
-    AsioConn* c;
-    std::span<std::byte> buf;
-    bool started = false, waited = false, post_pending = false;
-    std::error_code ec{};
-    MsgOrEvent out{};
-
-    bool StillOpen() const noexcept { return c->conn_.IsOpen(); }
-    executor_type IoExecutor() const { return c->desc_.get_executor(); }
-    bool Try() {
-      auto r = c->conn_.ReadMsgOrEvent(buf);
-      if (r) {
-        out = std::move(*r);
-        return true;
-      }
-      if (asio_detail::WouldBlock(r.error())) return false;
-      ec = r.error().code();
-      return true;
-    }
-    template <typename Self>
-    void Wait(Self&& self) {
-      c->desc_.async_wait(::asio::posix::stream_descriptor::wait_read, std::move(self));
-    }
-    template <typename Self>
-    void Fail(Self& self, std::error_code e) {
-      self.complete(e, MsgOrEvent{});
-    }
-    template <typename Self>
-    void Finish(Self& self) {
-      if (ec) return self.complete(ec, MsgOrEvent{});
-      self.complete(std::error_code{}, std::move(out));
-    }
-    template <typename Self>
-    void operator()(Self& self, std::error_code e = {}) {
-      asio_detail::Loop<ReadOp>::Run(*this, self, e, post_pending);
-    }
-  };
-
-  struct WriteOp {
-    AsioConn* c;
-    std::span<const std::byte> buf;
-    SndInfo info;
-    bool with_info;
-    bool started = false, waited = false, post_pending = false;
-    std::error_code ec{};
-    std::size_t n = 0;
-
-    bool StillOpen() const noexcept { return c->conn_.IsOpen(); }
-    executor_type IoExecutor() const { return c->desc_.get_executor(); }
-    bool Try() {
-      auto r = with_info ? c->conn_.WriteMsg(buf, info) : c->conn_.WriteMsg(buf);
-      if (r) {
-        n = *r;
-        return true;
-      }
-      if (asio_detail::WouldBlock(r.error())) return false;
-      ec = r.error().code();
-      return true;
-    }
-    template <typename Self>
-    void Wait(Self&& self) {
-      c->desc_.async_wait(::asio::posix::stream_descriptor::wait_write, std::move(self));
-    }
-    template <typename Self>
-    void Fail(Self& self, std::error_code e) {
-      self.complete(e, std::size_t{0});
-    }
-    template <typename Self>
-    void Finish(Self& self) {
-      self.complete(ec, ec ? std::size_t{0} : n);
-    }
-    template <typename Self>
-    void operator()(Self& self, std::error_code e = {}) {
-      asio_detail::Loop<WriteOp>::Run(*this, self, e, post_pending);
-    }
-  };
 
   struct ConnectOp {
     AsioConn* c;
@@ -499,6 +494,143 @@ class AsioAcceptor {
   };
 
   SctpListener listener_;
+  ::asio::posix::stream_descriptor desc_;
+};
+
+// An SctpEndpoint (one-to-many: any number of associations on one socket)
+// served through an Asio executor. The operations that do not wait
+// (Connect, FindAssoc, Assoc(id), PeelOff, Shutdown, Abort, BindAdd, ...)
+// are the SctpEndpoint's, through endpoint(). Empty after construction from
+// an executor alone, close(), release() or a move; then every operation
+// completes with std::errc::bad_file_descriptor.
+class AsioEndpoint {
+ public:
+  using executor_type = ::asio::any_io_executor;
+
+  // An empty endpoint bound to `ex` or `ctx`.
+  explicit AsioEndpoint(const executor_type& ex) : desc_(ex) {}
+  template <typename ExecutionContext,
+            typename = std::enable_if_t<std::is_convertible_v<ExecutionContext&, ::asio::execution_context&>>>
+  explicit AsioEndpoint(ExecutionContext& ctx) : desc_(ctx) {}
+
+  // Takes `ep` and serves it through `ex` (or `ctx`'s executor): the
+  // endpoint is put in non-blocking mode and its descriptor registered with
+  // Asio's reactor. A factory rather than a constructor because the
+  // registration can fail. Errors: EBADF for an empty `ep`, the reactor's
+  // (ENOMEM, ENOSPC past fs.epoll.max_user_watches); `ep` is closed on error.
+  static Result<AsioEndpoint> Wrap(const executor_type& ex, SctpEndpoint ep) {
+    AsioEndpoint e(ex);
+    if (!ep.IsOpen()) return std::errc::bad_file_descriptor;
+    if (auto r = ep.SetNonBlocking(true); !r) return r.error();
+    std::error_code ec;
+    e.desc_.assign(ep.fd(), ec);
+    if (ec) return ec;  // `ep` closes it on its way out
+    e.ep_ = std::move(ep);
+    return e;
+  }
+  template <typename ExecutionContext,
+            typename = std::enable_if_t<std::is_convertible_v<ExecutionContext&, ::asio::execution_context&>>>
+  static Result<AsioEndpoint> Wrap(ExecutionContext& ctx, SctpEndpoint ep) {
+    return Wrap(executor_type(ctx.get_executor()), std::move(ep));
+  }
+
+  AsioEndpoint(AsioEndpoint&&) noexcept = default;
+  AsioEndpoint& operator=(AsioEndpoint&& other) noexcept {
+    if (this != &other) {
+      (void)close();
+      desc_ = std::move(other.desc_);  // empty now: nothing of ours is closed by it
+      ep_ = std::move(other.ep_);
+    }
+    return *this;
+  }
+  AsioEndpoint(const AsioEndpoint&) = delete;
+  AsioEndpoint& operator=(const AsioEndpoint&) = delete;
+  // close(), ignoring errors.
+  ~AsioEndpoint() { (void)close(); }
+
+  executor_type get_executor() noexcept { return desc_.get_executor(); }
+  // The descriptor, -1 when empty.
+  int native_handle() const noexcept { return ep_.fd(); }
+  bool is_open() const noexcept { return ep_.IsOpen(); }
+  // The SctpEndpoint underneath. Keep it in non-blocking mode; do not Close
+  // or Release it directly (use close() and release()).
+  SctpEndpoint& endpoint() noexcept { return ep_; }
+  const SctpEndpoint& endpoint() const noexcept { return ep_; }
+
+  // Reads the next whole message or event of any association into `buf`, as
+  // SctpEndpoint::ReadMsgOrEvent: EndpointMsg::assoc_id says which
+  // association, `from`/`port` which peer address. Handler:
+  // void(std::error_code, EndpointMsg); an event holds views into `buf`,
+  // which must stay valid until the handler has run. Errors: those of
+  // ReadMsgOrEvent (Errc::kMessageTooLarge, ...), operation_aborted when
+  // cancelled or closed. An endpoint never ends: associations ending show as
+  // events (ASSOC_CHANGE, SHUTDOWN), not as errors.
+  template <typename Token>
+  auto async_read_msg(std::span<std::byte> buf, Token&& token) {
+    return asio_detail::StartIo<EndpointMsg, Token>(
+        this, desc_, ::asio::posix::stream_descriptor::wait_read,
+        [e = this, buf] { return e->ep_.ReadMsgOrEvent(buf); }, token);
+  }
+
+  // Sends `buf` as one message on association info.assoc_id with its stream,
+  // PPID and flags, as SctpEndpoint::WriteMsg. `buf` must stay valid until
+  // the handler has run. Handler: void(std::error_code, std::size_t bytes).
+  // Errors: Errc::kUnknownAssoc for an id with no association, EPIPE while
+  // it shuts down, EINVAL for a stream out of range, EMSGSIZE,
+  // operation_aborted when cancelled or closed.
+  template <typename Token>
+  auto async_write_msg(std::span<const std::byte> buf, const SndInfo& info, Token&& token) {
+    return asio_detail::StartIo<std::size_t, Token>(
+        this, desc_, ::asio::posix::stream_descriptor::wait_write,
+        [e = this, buf, info] { return e->ep_.WriteMsg(buf, info); }, token);
+  }
+
+  // Sends `buf` to `dest`, as SctpEndpoint::SendTo: on the association with
+  // that peer, or on a new one that the message starts (its id comes with
+  // the COMM_UP event, or from endpoint().FindAssoc). info.assoc_id is
+  // ignored. The operation keeps its own `dest` (move one in to avoid a
+  // copy); `buf` must stay valid until the handler has run. Handler:
+  // void(std::error_code, std::size_t bytes). Errors: those of SendTo
+  // (Errc::kNoSuitableAddress, Errc::kBadPort, address errors),
+  // operation_aborted when cancelled or closed.
+  template <typename Token>
+  auto async_send_to(std::span<const std::byte> buf, SctpAddr dest, const SndInfo& info, Token&& token) {
+    return asio_detail::StartIo<std::size_t, Token>(
+        this, desc_, ::asio::posix::stream_descriptor::wait_write,
+        [e = this, buf, dest = std::move(dest), info] { return e->ep_.SendTo(buf, dest, &info); }, token);
+  }
+
+  // Aborts every waiting operation (operation_aborted); the endpoint stays usable.
+  void cancel() noexcept {
+    std::error_code ignored;
+    desc_.cancel(ignored);
+  }
+
+  // Cancels the waiting operations, then closes the endpoint as
+  // SctpEndpoint::Close (every association shut down) and returns its
+  // result. Empty afterwards.
+  Result<void> close() noexcept {
+    ReleaseDescriptor();  // first, even when the SctpEndpoint was closed directly
+    if (!ep_.IsOpen()) return Result<void>();
+    return ep_.Close();
+  }
+
+  // Cancels the waiting operations and gives back the SctpEndpoint, still
+  // open and still in non-blocking mode. Empty afterwards.
+  SctpEndpoint release() noexcept {
+    ReleaseDescriptor();
+    return std::move(ep_);
+  }
+
+ private:
+  // Hands the descriptor back from Asio without closing it (cancels its waits).
+  void ReleaseDescriptor() noexcept {
+    if (desc_.is_open()) (void)desc_.release();
+  }
+
+  // Declared first, destroyed last: the descriptor is released before the
+  // SctpEndpoint closes it.
+  SctpEndpoint ep_;
   ::asio::posix::stream_descriptor desc_;
 };
 
