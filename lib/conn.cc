@@ -56,6 +56,7 @@ SctpConn& SctpConn::operator=(SctpConn&& o) noexcept {
     remote_ = std::move(o.remote_);
     connecting_ = o.connecting_;
     partial_ = std::move(o.partial_);
+    stream_policy_ = std::move(o.stream_policy_);
   }
   return *this;
 }
@@ -145,23 +146,75 @@ Result<std::size_t> SctpConn::WriteMsg(std::span<const std::byte> buf, const Snd
 Result<std::size_t> SctpConn::WriteMsgExt(std::span<const std::byte> buf, const SndInfo* info, const IpAddr* to,
                                           int msg_flags) {
   if (!core_) return kBadFd;
-  alignas(cmsghdr) std::array<std::byte, internal::kSndInfoSpace> control;
+  alignas(cmsghdr) std::array<std::byte, internal::kSndPrInfoSpace> control;
   sockaddr_storage dest;
   socklen_t dest_len = 0;
-  SndInfo with_over;
+  SndInfo adjusted;
+  // A stream's remembered policy fills in what the caller left open; an
+  // explicit pr always wins. A write without SndInfo is left to the
+  // kernel's default send info (its stream is not known here).
+  const StreamPolicy* policy = info != nullptr && info->sid < stream_policy_.size() && stream_policy_[info->sid]
+                                   ? &*stream_policy_[info->sid]
+                                   : nullptr;
+  if (policy != nullptr && !info->pr) {
+    adjusted = *info;
+    adjusted.pr = policy->pr;
+    if (policy->unordered) adjusted.flags = adjusted.flags | SndFlags::kUnordered;
+    info = &adjusted;
+  }
   if (to != nullptr) {
     // The override goes to the association's port; every field of `info`
     // is kept (go-sctp dropped them when the PPID was 0).
     std::memset(&dest, 0, sizeof dest);
     dest_len = internal::ToSockaddr(*to, remote_.port, to->Is4() ? AF_INET : AF_INET6, dest);
     if (dest_len == 0) return Error(make_error_code(Errc::kNoSuitableAddress), "write to " + to->String());
-    with_over = info != nullptr ? *info : SndInfo{};
-    with_over.flags = with_over.flags | SndFlags::kAddrOver;
-    info = &with_over;
+    if (info != &adjusted) adjusted = info != nullptr ? *info : SndInfo{};
+    adjusted.flags = adjusted.flags | SndFlags::kAddrOver;
+    info = &adjusted;
   }
-  const std::size_t control_len = info != nullptr ? internal::EncodeSndInfo(*info, control) : 0;
+  const std::size_t control_len = info != nullptr ? internal::EncodeSndPrInfo(*info, control) : 0;
   return internal::SendMsg(*core_, kOne, buf, std::span(control).first(control_len),
                            to != nullptr ? reinterpret_cast<const sockaddr*>(&dest) : nullptr, dest_len, msg_flags);
+}
+
+Result<void> SctpConn::SetStreamPolicy(std::uint16_t sid, const StreamPolicy& policy) {
+  if (!core_) return kBadFd;
+  switch (policy.pr.policy) {
+    case PrPolicy::kReliable:
+    case PrPolicy::kTtl:
+    case PrPolicy::kRtx:
+    case PrPolicy::kPrio:
+      break;
+    default:
+      return Error(std::make_error_code(std::errc::invalid_argument),
+                   "stream policy for stream " + std::to_string(sid) + ": unknown PR policy " +
+                       std::to_string(static_cast<unsigned>(policy.pr.policy)));
+  }
+  // Growing the table here (configuration) is what keeps WriteMsg free of allocation.
+  if (sid >= stream_policy_.size()) stream_policy_.resize(std::size_t{sid} + 1);
+  stream_policy_[sid] = policy;
+  return {};
+}
+
+Result<void> SctpConn::ClearStreamPolicy(std::uint16_t sid) {
+  if (!core_) return kBadFd;
+  if (sid < stream_policy_.size()) stream_policy_[sid].reset();
+  while (!stream_policy_.empty() && !stream_policy_.back()) stream_policy_.pop_back();
+  return {};
+}
+
+std::optional<SctpConn::StreamPolicy> SctpConn::GetStreamPolicy(std::uint16_t sid) const {
+  if (sid >= stream_policy_.size()) return std::nullopt;
+  return stream_policy_[sid];
+}
+
+Result<std::size_t> SctpConn::WriteDatagram(std::span<const std::byte> buf, std::uint16_t sid, std::uint32_t ppid) {
+  SndInfo info;
+  info.sid = sid;
+  info.ppid = ppid;
+  info.flags = SndFlags::kUnordered;
+  info.pr = PrInfo::Rtx(0);
+  return WriteMsgExt(buf, &info, nullptr);
 }
 
 // ---------------------------------------------------------------- addresses
@@ -299,6 +352,80 @@ Result<void> SctpConn::CloseWrite() {
   if (::shutdown(fd(), SHUT_WR) != 0) return SystemError(errno, "shutdown write");
   core_->SetWaitSlice(internal::kShutdownCheckNs);
   return {};
+}
+
+Result<bool> SctpConn::Abort(std::span<const std::byte> reason) {
+  if (!core_) return kBadFd;
+  bool reason_sent = false;
+  const bool usable = core_->Use([&](int fd) {
+    if (!reason.empty()) {
+      // The SCTP_ABORT send flag carries the reason; Linux takes it on sockets
+      // peeled off a one-to-many socket and refuses it (EINVAL) on the rest.
+      SndInfo info;
+      info.flags = SndFlags::kAbort;
+      alignas(cmsghdr) std::array<std::byte, internal::kSndInfoSpace> control;
+      iovec iov{const_cast<std::byte*>(reason.data()), reason.size()};
+      msghdr msg{};
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = control.data();
+      msg.msg_controllen = internal::EncodeSndInfo(info, control);
+      reason_sent = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0;
+    }
+    // Otherwise linger 0 makes the close send the ABORT.
+    const linger now{1, 0};
+    if (!reason_sent) (void)::setsockopt(fd, SOL_SOCKET, SO_LINGER, &now, sizeof now);
+  });
+  if (!usable) return kBadFd;
+  internal::LogDebug("abort sctp {} -> {}{}", local_.String(), remote_.String(), reason_sent ? " with a reason" : "");
+  if (auto r = core_->Close(); !r) return r.error();
+  return reason_sent;
+}
+
+Result<SctpConn::CloseOutcome> SctpConn::CloseWithin(std::chrono::milliseconds limit) {
+  if (!core_) return kBadFd;
+  const std::int64_t deadline =
+      FdCore::NowNs() + std::chrono::duration_cast<std::chrono::nanoseconds>(limit).count();
+  // SHUT_WR: the SHUTDOWN goes out once everything sent is acknowledged.
+  int cause = -1;  // -1 while the association lives
+  bool usable = core_->Use([&](int fd) {
+    if (::shutdown(fd, SHUT_WR) != 0 && internal::EndIfGone(*core_, fd, errno)) cause = core_->EndCause();
+  });
+  // Linux signals the completed SHUTDOWN through no poll event: look every
+  // 50 ms, reading and dropping what arrives meanwhile.
+  while (usable && cause < 0 && FdCore::NowNs() < deadline) {
+    usable = core_->Use([&](int fd) {
+      std::array<std::byte, 4096> scratch;
+      ssize_t n;
+      while ((n = ::recv(fd, scratch.data(), scratch.size(), MSG_DONTWAIT)) > 0) {
+      }
+      // A read error (ECONNRESET after an ABORT) is the reason; it is reported once.
+      const int err = n < 0 && errno != EAGAIN && errno != EINTR ? errno : 0;
+      if (internal::EndIfGone(*core_, fd, err)) {
+        cause = core_->EndCause();
+        return;
+      }
+      const std::int64_t left = std::max<std::int64_t>(deadline - FdCore::NowNs(), 0);
+      pollfd p{fd, POLLIN, 0};
+      (void)::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left, internal::kShutdownCheckNs) / 1'000'000));
+    });
+  }
+  if (!usable) return kBadFd;
+  CloseOutcome outcome = CloseOutcome::kGraceful;
+  if (cause < 0) {
+    // Out of time: ABORT.
+    outcome = CloseOutcome::kAborted;
+    core_->Use([](int fd) {
+      const linger now{1, 0};
+      (void)::setsockopt(fd, SOL_SOCKET, SO_LINGER, &now, sizeof now);
+    });
+  }
+  internal::LogDebug("close sctp {} -> {} within {} ms: {}", local_.String(), remote_.String(), limit.count(),
+                     outcome == CloseOutcome::kGraceful ? "graceful" : "aborted");
+  if (auto r = core_->Close(); !r) return r.error();
+  // The association ended otherwise (the peer aborted, the path died): say why.
+  if (cause > 0) return SystemError(cause, "close");
+  return outcome;
 }
 
 }  // namespace netsctp

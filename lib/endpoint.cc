@@ -146,8 +146,8 @@ Error SctpEndpoint::AssocError(std::int32_t id, const Error& e, const char* what
 Result<std::size_t> SctpEndpoint::Send(std::span<const std::byte> buf, const SndInfo& info, const sockaddr* to,
                                        socklen_t to_len, std::span<const IpAddr> more, const char* what) {
   if (!core_) return kBadFd;
-  alignas(cmsghdr) std::array<std::byte, internal::kSndInfoSpace + (kMaxSendToAddrs - 1) * kDstAddrSpace> control;
-  std::size_t len = internal::EncodeSndInfo(info, control);
+  alignas(cmsghdr) std::array<std::byte, internal::kSndPrInfoSpace + (kMaxSendToAddrs - 1) * kDstAddrSpace> control;
+  std::size_t len = internal::EncodeSndPrInfo(info, control);
   for (const IpAddr& ip : more) len += PutDstAddr(ip, control, len);
   auto n = internal::SendMsg(*core_, kMany, buf, std::span(control).first(len), to, to_len, 0);
   // The success path returns here; errors below are rare and may allocate.

@@ -143,6 +143,26 @@ class SctpConn {
   // until the write deadline or Close.
   Result<std::size_t> WriteMsg(std::span<const std::byte> buf, const SndInfo* info = nullptr);
   Result<std::size_t> WriteMsg(std::span<const std::byte> buf, const SndInfo& info) { return WriteMsg(buf, &info); }
+  // A remembered policy for one outgoing stream (the way a WebRTC data
+  // channel or a userspace stack's stream is configured once): every WriteMsg
+  // on that stream whose SndInfo carries no `pr` of its own uses `pr`, and is
+  // sent unordered when `unordered` is set. Kept by this object (no system
+  // call, no allocation when sending); a stream without one uses the
+  // association's default (AssocOptions::SetDefaultPrInfo).
+  struct StreamPolicy {
+    PrInfo pr;
+    bool unordered = false;
+    friend bool operator==(const StreamPolicy&, const StreamPolicy&) = default;
+  };
+  Result<void> SetStreamPolicy(std::uint16_t sid, const StreamPolicy& policy);
+  Result<void> ClearStreamPolicy(std::uint16_t sid);
+  std::optional<StreamPolicy> GetStreamPolicy(std::uint16_t sid) const;
+  // A datagram: `buf` sent unordered and unreliable (PR-SCTP, no
+  // retransmission), as QUIC datagrams are. It may be lost or arrive out of
+  // order, never twice or in part. Keep it within Options().MaxDatagramSize()
+  // so that it leaves in one packet; a larger one is fragmented and lost
+  // whole if any fragment is. Errors: those of WriteMsg.
+  Result<std::size_t> WriteDatagram(std::span<const std::byte> buf, std::uint16_t sid = 0, std::uint32_t ppid = 0);
   // WriteMsg to a given peer address instead of the primary path: sets
   // kAddrOver and uses the association's remote port. `msg_flags` are
   // extra sendmsg flags (MSG_NOSIGNAL is always added).
@@ -233,6 +253,19 @@ class SctpConn {
   // Graceful SHUTDOWN (or ABORT with linger 0, or when unread data remains),
   // then closes the descriptor and wakes blocked calls with Errc::kClosed.
   Result<void> Close();
+  // Ends the association at once with an ABORT chunk (data not yet sent or
+  // acknowledged is dropped), then closes like Close(). `reason` travels in
+  // the ABORT's user-initiated-abort cause where Linux carries one: on a
+  // connection peeled off an endpoint (the SCTP_ABORT send flag); a plain
+  // one-to-one socket cannot send it (Linux refuses the flag there), so the
+  // ABORT goes without it. Returns whether the reason was sent.
+  Result<bool> Abort(std::span<const std::byte> reason = {});
+  // A bounded graceful close: starts SHUTDOWN (everything sent is delivered
+  // and acknowledged first), waits until it completes or `limit` passes, then
+  // aborts; closes the descriptor either way. Data that arrives meanwhile is
+  // read and dropped. Returns which of the two happened.
+  enum class CloseOutcome { kGraceful, kAborted };
+  Result<CloseOutcome> CloseWithin(std::chrono::milliseconds limit);
   // SHUT_RD: no more reads; no protocol action.
   Result<void> CloseRead();
   // SHUT_WR: starts a full SCTP shutdown (there is no half-close in SCTP);
@@ -256,6 +289,7 @@ class SctpConn {
   SctpAddr remote_;    // while connecting: the addresses dialed
   bool connecting_ = false;
   std::unique_ptr<internal::PartialMsg> partial_;  // see ReadFullMsg
+  std::vector<std::optional<StreamPolicy>> stream_policy_;  // by sid, see SetStreamPolicy
 };
 
 }  // namespace netsctp

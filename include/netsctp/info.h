@@ -6,7 +6,9 @@
 // RcvInfo (Sid, Ssn, Flags, Ppid, Tsn, Cumtsn, Context, AssocId).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 
 namespace netsctp {
 
@@ -28,6 +30,31 @@ constexpr SndFlags operator&(SndFlags a, SndFlags b) noexcept {
 }
 constexpr bool Any(SndFlags f) noexcept { return static_cast<std::uint16_t>(f) != 0; }
 
+// ---- partial reliability (PR-SCTP, RFC 3758 and 7496)
+
+// How long the stack keeps trying to deliver a message (sctp_prinfo.pr_policy).
+enum class PrPolicy : std::uint16_t {
+  kReliable = 0,    // retransmitted until acknowledged (SCTP_PR_SCTP_NONE)
+  kTtl = 0x10,      // abandoned once `value` ms have passed since the send call
+  kRtx = 0x20,      // abandoned after `value` retransmissions (0: sent once)
+  kPrio = 0x30,     // when the send buffer is full, queued messages whose `value`
+                    // is higher (lower priority) are abandoned to make room
+};
+
+// A partial-reliability policy and its value (SCTP_PRINFO, SCTP_DEFAULT_PRINFO).
+struct PrInfo {
+  PrPolicy policy = PrPolicy::kReliable;
+  std::uint32_t value = 0;  // ms (kTtl), retransmissions (kRtx), priority (kPrio: 0 is highest)
+
+  static constexpr PrInfo Reliable() noexcept { return {}; }
+  static constexpr PrInfo Ttl(std::chrono::milliseconds lifetime) noexcept {
+    return {PrPolicy::kTtl, static_cast<std::uint32_t>(lifetime.count())};
+  }
+  static constexpr PrInfo Rtx(std::uint32_t retransmissions) noexcept { return {PrPolicy::kRtx, retransmissions}; }
+  static constexpr PrInfo Prio(std::uint32_t priority) noexcept { return {PrPolicy::kPrio, priority}; }
+  friend bool operator==(const PrInfo&, const PrInfo&) = default;
+};
+
 // How to send one message (struct sctp_sndinfo).
 struct SndInfo {
   std::uint16_t sid = 0;           // stream; must be below the negotiated outbound count
@@ -35,6 +62,13 @@ struct SndInfo {
   std::uint32_t ppid = 0;          // payload protocol identifier, host order (NGAP = 60)
   std::uint32_t context = 0;       // returned in send-failed events, never sent
   std::int32_t assoc_id = 0;       // ignored on one-to-one sockets
+  // Partial reliability of this message (SCTP_PRINFO beside SCTP_SNDINFO,
+  // same system call); nullopt: the stream's policy (SctpConn::SetStreamPolicy)
+  // or the association's default (AssocOptions::SetDefaultPrInfo). Linux 6.1
+  // takes only the default's value when a SndInfo comes without pr: a TTL
+  // default still expires such messages but GetPrCounters does not count
+  // them. Set pr (or a stream policy) where the policy or counting matters.
+  std::optional<PrInfo> pr{};
 
   friend bool operator==(const SndInfo&, const SndInfo&) = default;
 };

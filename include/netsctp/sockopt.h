@@ -14,8 +14,10 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
 #include "netsctp/addr.h"
+#include "netsctp/info.h"
 #include "netsctp/result.h"
 
 namespace netsctp {
@@ -109,6 +111,86 @@ enum class AssocState : std::int32_t {
   kShutdownAckSent = 8,
 };
 
+// ---- delivery control (partial reliability, RFC 3758 and 7496)
+
+// Messages abandoned under a policy (SCTP_PR_ASSOC_STATUS, SCTP_PR_STREAM_STATUS).
+// Linux counts in "sent" also messages that in fact reached the peer before
+// the stack gave up on their acknowledgement.
+struct PrCounters {
+  std::uint64_t abandoned_unsent = 0;  // dropped before their first transmission
+  std::uint64_t abandoned_sent = 0;    // dropped after one or more transmissions
+};
+
+// How the sender picks the next stream to send from (SCTP_STREAM_SCHEDULER).
+// Linux 6.1 offers kFcfs, kPrio and kRoundRobin; later kernels add the others.
+enum class Scheduler : std::uint32_t {
+  kFcfs = 0,            // first come, first served (the default)
+  kPrio = 1,            // lowest stream value first; equal values round robin
+  kRoundRobin = 2,      // one message per stream in turn
+  kFairCapacity = 3,    // RFC 8260 fair capacity (newer kernels)
+  kWeightedFair = 4,    // RFC 8260 weighted fair queueing, by stream value (newer kernels)
+};
+std::string_view Name(Scheduler s) noexcept;
+
+// Which streams a reset request covers (SCTP_RESET_STREAMS).
+enum class StreamDir : std::uint16_t {
+  kIncoming = 1,  // ask the peer to reset its outgoing side of them
+  kOutgoing = 2,
+  kBoth = 3,
+};
+
+// The reconfiguration requests an association accepts from the peer
+// (SCTP_ENABLE_STREAM_RESET); combine with |.
+enum class ResetRequests : std::uint32_t {
+  kNone = 0,
+  kStreams = 0x01,     // stream resets
+  kAssoc = 0x02,       // association (TSN) resets
+  kAddStreams = 0x04,  // adding streams
+  kAll = 0x07,
+};
+constexpr ResetRequests operator|(ResetRequests a, ResetRequests b) noexcept {
+  return static_cast<ResetRequests>(static_cast<std::uint32_t>(a) | static_cast<std::uint32_t>(b));
+}
+
+// Association statistics (SCTP_GET_ASSOC_STATS); counts since the association
+// started, except max_rto and its path, which cover the time since the
+// previous read (Linux resets them on every read).
+struct AssocStats {
+  std::chrono::milliseconds max_rto{0};  // 0: no RTO change since the last read
+  IpAddr max_rto_addr;                   // the path that had it
+  std::uint16_t max_rto_port = 0;
+  std::uint64_t sacks_in = 0;
+  std::uint64_t sacks_out = 0;
+  std::uint64_t packets_out = 0;
+  std::uint64_t packets_in = 0;
+  std::uint64_t retransmitted_chunks = 0;
+  // DATA dropped for a TSN too far ahead to be tracked (Linux counts only
+  // those, not every TSN that arrives after a gap: see gap_acks_in).
+  std::uint64_t out_of_sequence_tsns = 0;
+  std::uint64_t duplicate_chunks_in = 0;
+  std::uint64_t gap_acks_in = 0;
+  std::uint64_t unordered_chunks_out = 0;
+  std::uint64_t unordered_chunks_in = 0;
+  std::uint64_t ordered_chunks_out = 0;
+  std::uint64_t ordered_chunks_in = 0;
+  std::uint64_t control_chunks_out = 0;
+  std::uint64_t control_chunks_in = 0;
+};
+
+// Path failure thresholds (SCTP_PEER_ADDR_THLDS_V2). On set, zero keeps the
+// current value of path_max_retrans; the other two are always written. A path
+// becomes potentially failed once its errors exceed pf_threshold (Linux's
+// default 0: at the first error, while net.sctp.pf_enable=1); a pf_threshold
+// at or above path_max_retrans turns that state off. Linux refuses (EINVAL) a
+// ps_threshold below pf_threshold, hence the default 0xffff (switchover off,
+// as Linux's own default).
+struct PathThresholds {
+  std::uint16_t path_max_retrans = 0;  // errors before a path is inactive
+  std::uint16_t pf_threshold = 0;      // errors before it is potentially failed
+  std::uint16_t ps_threshold = 0xffff;  // primary path switchover threshold (0xffff: off)
+  friend bool operator==(const PathThresholds&, const PathThresholds&) = default;
+};
+
 // SCTP_STATUS, as go-sctp's Status.
 struct Status {
   std::int32_t assoc_id = 0;
@@ -120,6 +202,14 @@ struct Status {
   std::uint16_t out_streams = 0;  // negotiated: streams we may send on
   std::uint32_t fragmentation_point = 0;
   PeerAddrInfo primary;
+
+  // The state, read naturally.
+  bool Established() const noexcept { return state == AssocState::kEstablished; }
+  bool Handshaking() const noexcept { return state == AssocState::kCookieWait || state == AssocState::kCookieEchoed; }
+  bool Closing() const noexcept {
+    return state >= AssocState::kShutdownPending && state <= AssocState::kShutdownAckSent;
+  }
+  bool Closed() const noexcept { return state == AssocState::kClosed || state == AssocState::kEmpty; }
 };
 
 // Reads a socket option into a T; fails with Errc::kTruncated when the

@@ -38,6 +38,24 @@ std::size_t EncodeSndInfo(const SndInfo& info, std::span<std::byte> out) noexcep
   return kSndInfoSpace;
 }
 
+std::size_t EncodeSndPrInfo(const SndInfo& info, std::span<std::byte> out) noexcept {
+  const std::size_t need = info.pr ? kSndPrInfoSpace : kSndInfoSpace;
+  if (out.size() < need) return 0;
+  const std::size_t n = EncodeSndInfo(info, out);
+  if (!info.pr) return n;
+  std::memset(out.data() + n, 0, kPrInfoSpace);
+  cmsghdr h{};
+  h.cmsg_len = CMSG_LEN(sizeof(sctp_prinfo));
+  h.cmsg_level = IPPROTO_SCTP;
+  h.cmsg_type = SCTP_PRINFO;
+  std::memcpy(out.data() + n, &h, sizeof h);
+  sctp_prinfo k{};
+  k.pr_policy = static_cast<std::uint16_t>(info.pr->policy);
+  k.pr_value = info.pr->value;
+  std::memcpy(out.data() + n + CMSG_LEN(0), &k, sizeof k);
+  return n + kPrInfoSpace;
+}
+
 bool DecodeRcvInfo(std::span<const std::byte> control, RcvInfo& out) noexcept {
   std::size_t off = 0;
   while (control.size() - off >= sizeof(cmsghdr)) {

@@ -1,4 +1,5 @@
-// Ancillary data of SCTP messages: SCTP_SNDINFO out, SCTP_RCVINFO in.
+// Ancillary data of SCTP messages: SCTP_SNDINFO (and SCTP_PRINFO) out,
+// SCTP_RCVINFO in.
 // Pure functions over byte spans (no system call, no allocation), so the
 // data path can keep its control buffers on the stack and tests can check
 // every byte.
@@ -17,6 +18,9 @@ namespace netsctp::internal {
 
 inline constexpr std::size_t kSndInfoSpace = CMSG_SPACE(sizeof(sctp_sndinfo));
 inline constexpr std::size_t kRcvInfoSpace = CMSG_SPACE(sizeof(sctp_rcvinfo));
+inline constexpr std::size_t kPrInfoSpace = CMSG_SPACE(sizeof(sctp_prinfo));
+// What a send's control buffer needs for EncodeSndPrInfo.
+inline constexpr std::size_t kSndPrInfoSpace = kSndInfoSpace + kPrInfoSpace;
 
 // Kernel <-> netsctp forms; the PPID changes byte order here and only here.
 sctp_sndinfo ToKernel(const SndInfo& info) noexcept;
@@ -26,6 +30,13 @@ RcvInfo FromKernel(const sctp_rcvinfo& info) noexcept;
 // Writes one IPPROTO_SCTP/SCTP_SNDINFO control message at the start of
 // `out` and returns its length (kSndInfoSpace), or 0 when `out` is too small.
 std::size_t EncodeSndInfo(const SndInfo& info, std::span<std::byte> out) noexcept;
+
+// EncodeSndInfo, then, when `info.pr` is set, an IPPROTO_SCTP/SCTP_PRINFO
+// control message right after it (the kernel reads both from one sendmsg;
+// PRINFO's policy replaces any in the flags). Returns the total length
+// (kSndInfoSpace, or kSndPrInfoSpace with pr), or 0 when `out` is too small
+// for what is to be written; nothing is written then.
+std::size_t EncodeSndPrInfo(const SndInfo& info, std::span<std::byte> out) noexcept;
 
 // Looks through the control messages in `control` (msg_control up to
 // msg_controllen) for SCTP_RCVINFO. Walks by each header's own length and

@@ -1,10 +1,14 @@
-// SCTP_SNDINFO encoding and SCTP_RCVINFO decoding, byte by byte.
+// SCTP_SNDINFO and SCTP_PRINFO encoding and SCTP_RCVINFO decoding, byte by byte.
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
 
 #include <array>
+#include <chrono>
+#include <cstddef>
 #include <cstring>
+#include <span>
+#include <utility>
 
 #include "internal/cmsg.h"
 
@@ -138,4 +142,76 @@ TEST_CASE("malformed or truncated control data is rejected, never overread") {
   CHECK_FALSE(internal::DecodeRcvInfo(shorter.Span(), info));
   // No RCVINFO at all.
   CHECK_FALSE(internal::DecodeRcvInfo({}, info));
+}
+
+TEST_CASE("SndInfo with a PR policy encodes SCTP_SNDINFO then SCTP_PRINFO in one buffer") {
+  alignas(cmsghdr) std::array<std::byte, internal::kSndPrInfoSpace + 8> buf;
+  buf.fill(std::byte{0xee});
+  SndInfo info{.sid = 3, .flags = SndFlags::kUnordered, .ppid = 51, .context = 0, .assoc_id = 0};
+  info.pr = netsctp::PrInfo::Rtx(2);
+  REQUIRE(internal::EncodeSndPrInfo(info, buf) == internal::kSndPrInfoSpace);
+
+  // The first message is exactly what EncodeSndInfo writes.
+  alignas(cmsghdr) std::array<std::byte, internal::kSndInfoSpace> alone;
+  REQUIRE(internal::EncodeSndInfo(info, alone) == internal::kSndInfoSpace);
+  CHECK(std::memcmp(buf.data(), alone.data(), alone.size()) == 0);
+
+  const std::byte* second = buf.data() + internal::kSndInfoSpace;
+  const auto h = ReadAt<cmsghdr>(second);
+  CHECK(h.cmsg_level == IPPROTO_SCTP);
+  CHECK(h.cmsg_type == SCTP_PRINFO);
+  CHECK(h.cmsg_len == CMSG_LEN(sizeof(sctp_prinfo)));
+  const std::byte* data = second + CMSG_LEN(0);
+  CHECK(ReadAt<std::uint16_t>(data + offsetof(sctp_prinfo, pr_policy)) == SCTP_PR_SCTP_RTX);
+  CHECK(ReadAt<std::uint32_t>(data + offsetof(sctp_prinfo, pr_value)) == 2);
+  // The struct's own padding (between the 16-bit policy and the value) and
+  // the message's tail padding are zeroed; bytes past the end are untouched.
+  for (std::size_t i = sizeof(std::uint16_t); i < offsetof(sctp_prinfo, pr_value); ++i) CHECK(data[i] == std::byte{0});
+  for (std::size_t i = internal::kSndInfoSpace + CMSG_LEN(sizeof(sctp_prinfo)); i < internal::kSndPrInfoSpace; ++i) {
+    CHECK(buf[i] == std::byte{0});
+  }
+  for (std::size_t i = internal::kSndPrInfoSpace; i < buf.size(); ++i) CHECK(buf[i] == std::byte{0xee});
+
+  // The kernel walks the buffer with CMSG_NXTHDR: the second header is where it looks.
+  msghdr m{};
+  m.msg_control = buf.data();
+  m.msg_controllen = internal::kSndPrInfoSpace;
+  cmsghdr* first = CMSG_FIRSTHDR(&m);
+  REQUIRE(first != nullptr);
+  cmsghdr* next = CMSG_NXTHDR(&m, first);
+  REQUIRE(next != nullptr);
+  CHECK(reinterpret_cast<std::byte*>(next) == second);
+  CHECK(CMSG_NXTHDR(&m, next) == nullptr);
+}
+
+TEST_CASE("every PR policy encodes as the kernel's constant with its value") {
+  using netsctp::PrInfo;
+  const std::pair<PrInfo, std::uint16_t> cases[] = {{PrInfo::Reliable(), SCTP_PR_SCTP_NONE},
+                                                    {PrInfo::Ttl(std::chrono::milliseconds(1500)), SCTP_PR_SCTP_TTL},
+                                                    {PrInfo::Rtx(0), SCTP_PR_SCTP_RTX},
+                                                    {PrInfo::Prio(7), SCTP_PR_SCTP_PRIO}};
+  for (const auto& [pr, policy] : cases) {
+    alignas(cmsghdr) std::array<std::byte, internal::kSndPrInfoSpace> buf{};
+    SndInfo info;
+    info.pr = pr;
+    REQUIRE(internal::EncodeSndPrInfo(info, buf) == internal::kSndPrInfoSpace);
+    const std::byte* data = buf.data() + internal::kSndInfoSpace + CMSG_LEN(0);
+    CHECK(ReadAt<std::uint16_t>(data + offsetof(sctp_prinfo, pr_policy)) == policy);
+    CHECK(ReadAt<std::uint32_t>(data + offsetof(sctp_prinfo, pr_value)) == pr.value);
+  }
+}
+
+TEST_CASE("EncodeSndPrInfo without pr writes SCTP_SNDINFO alone; too small a buffer writes nothing") {
+  alignas(cmsghdr) std::array<std::byte, internal::kSndPrInfoSpace> buf;
+  buf.fill(std::byte{0xee});
+  const SndInfo plain{.sid = 1, .flags = SndFlags::kNone, .ppid = 60, .context = 0, .assoc_id = 0};
+  REQUIRE(internal::EncodeSndPrInfo(plain, buf) == internal::kSndInfoSpace);
+  for (std::size_t i = internal::kSndInfoSpace; i < buf.size(); ++i) CHECK(buf[i] == std::byte{0xee});
+
+  // Room for SNDINFO but not PRINFO: refused whole, not half written.
+  SndInfo with_pr = plain;
+  with_pr.pr = netsctp::PrInfo::Prio(1);
+  buf.fill(std::byte{0xee});
+  CHECK(internal::EncodeSndPrInfo(with_pr, std::span(buf).first(internal::kSndPrInfoSpace - 1)) == 0);
+  for (std::byte b : buf) CHECK(b == std::byte{0xee});
 }
