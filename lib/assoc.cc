@@ -8,39 +8,20 @@
 #include <cstring>
 #include <string>
 
+#include "internal/assoc_opt.h"
 #include "internal/cmsg.h"
 #include "internal/sockaddr.h"
 #include "internal/socket.h"
 
 namespace netsctp {
 
+using internal::GetAssocValue;
+using internal::PutPeer;
+using internal::SetAssocValue;
+
 namespace {
 
 constexpr std::errc kBadFd = std::errc::bad_file_descriptor;
-
-// A shorter answer is accepted: some options shrank or grew across kernels.
-template <typename T>
-Result<T> Get(int fd, int name, const T& value) {
-  if (fd < 0) return kBadFd;
-  return GetOption<T>(fd, IPPROTO_SCTP, name, value, /*allow_shorter=*/true);
-}
-
-template <typename T>
-Result<void> Set(int fd, int name, const T& value, const char* what) {
-  if (fd < 0) return kBadFd;
-  if (::setsockopt(fd, IPPROTO_SCTP, name, &value, sizeof value) != 0) return SystemError(errno, what);
-  return {};
-}
-
-// Writes `peer` into the (often packed) sockaddr_storage field of a kernel
-// struct the way the kernel stores peer addresses: IPv4 as AF_INET even on
-// AF_INET6 sockets.
-void PutPeer(const IpAddr& peer, std::uint16_t port, void* field) {
-  sockaddr_storage ss;
-  std::memset(&ss, 0, sizeof ss);
-  internal::ToSockaddr(peer, port, peer.Is4() ? AF_INET : AF_INET6, ss);
-  std::memcpy(field, &ss, sizeof ss);
-}
 
 PeerAddrInfo FromKernel(const sctp_paddrinfo& k) {
   PeerAddrInfo p;
@@ -64,7 +45,7 @@ PeerAddrInfo FromKernel(const sctp_paddrinfo& k) {
 Result<netsctp::Status> AssocOptions::Status() const {
   sctp_status q{};
   q.sstat_assoc_id = assoc_id_;
-  auto k = Get(fd_, SCTP_STATUS, q);
+  auto k = internal::GetOpt(fd_, SCTP_STATUS, q);
   if (!k) return k.error();
   netsctp::Status s;
   s.assoc_id = k->sstat_assoc_id;
@@ -104,7 +85,7 @@ Result<void> AssocOptions::Unsubscribe(std::span<const EventType> events) const 
 Result<RtoInfo> AssocOptions::GetRtoInfo() const {
   sctp_rtoinfo q{};
   q.srto_assoc_id = assoc_id_;
-  auto k = Get(fd_, SCTP_RTOINFO, q);
+  auto k = internal::GetOpt(fd_, SCTP_RTOINFO, q);
   if (!k) return k.error();
   return RtoInfo{k->srto_initial, k->srto_min, k->srto_max};
 }
@@ -114,13 +95,13 @@ Result<void> AssocOptions::SetRtoInfo(const RtoInfo& rto) const {
   k.srto_initial = rto.initial;
   k.srto_min = rto.min;
   k.srto_max = rto.max;
-  return Set(fd_, SCTP_RTOINFO, k, "setsockopt SCTP_RTOINFO");
+  return internal::SetOpt(fd_, SCTP_RTOINFO, k, "setsockopt SCTP_RTOINFO");
 }
 
 Result<AssocParams> AssocOptions::GetAssocParams() const {
   sctp_assocparams q{};
   q.sasoc_assoc_id = assoc_id_;
-  auto k = Get(fd_, SCTP_ASSOCINFO, q);
+  auto k = internal::GetOpt(fd_, SCTP_ASSOCINFO, q);
   if (!k) return k.error();
   return AssocParams{k->sasoc_asocmaxrxt, k->sasoc_number_peer_destinations, k->sasoc_peer_rwnd,
                      k->sasoc_local_rwnd, k->sasoc_cookie_life};
@@ -130,7 +111,7 @@ Result<void> AssocOptions::SetAssocParams(const AssocParams& p) const {
   k.sasoc_assoc_id = assoc_id_;
   k.sasoc_asocmaxrxt = p.max_retrans;
   k.sasoc_cookie_life = p.cookie_life;
-  auto r = Set(fd_, SCTP_ASSOCINFO, k, "setsockopt SCTP_ASSOCINFO");
+  auto r = internal::SetOpt(fd_, SCTP_ASSOCINFO, k, "setsockopt SCTP_ASSOCINFO");
   if (r || r.error() != std::errc::invalid_argument || p.max_retrans == 0) return r;
   // Linux refuses, on a multi-homed association, an association limit above
   // the sum of the path limits (it could never be reached): say so.
@@ -154,7 +135,7 @@ Result<PathParamsInfo> AssocOptions::GetPathParams(const IpAddr* peer) const {
   std::memset(&k, 0, sizeof k);
   k.spp_assoc_id = assoc_id_;
   if (peer != nullptr) PutPeer(*peer, peer_port_, &k.spp_address);
-  auto r = Get(fd_, SCTP_PEER_ADDR_PARAMS, k);
+  auto r = internal::GetOpt(fd_, SCTP_PEER_ADDR_PARAMS, k);
   if (!r) return r.error().WithContext(peer != nullptr ? "path " + peer->String() : "paths");
   PathParamsInfo info;
   info.heartbeat_interval = r->spp_hbinterval;
@@ -198,7 +179,7 @@ Result<void> AssocOptions::SetPathParams(const PathParams& p, const IpAddr* peer
     flags |= SPP_SACKDELAY_ENABLE;
   }
   k.spp_flags = static_cast<std::uint32_t>(flags);
-  auto r = Set(fd_, SCTP_PEER_ADDR_PARAMS, k, "setsockopt SCTP_PEER_ADDR_PARAMS");
+  auto r = internal::SetOpt(fd_, SCTP_PEER_ADDR_PARAMS, k, "setsockopt SCTP_PEER_ADDR_PARAMS");
   if (r && restore_off) {
     sctp_paddrparams off = k;
     off.spp_flags = SPP_HB_DISABLE;
@@ -206,7 +187,7 @@ Result<void> AssocOptions::SetPathParams(const PathParams& p, const IpAddr* peer
     off.spp_pathmaxrxt = 0;
     off.spp_pathmtu = 0;
     off.spp_sackdelay = 0;
-    r = Set(fd_, SCTP_PEER_ADDR_PARAMS, off, "setsockopt SCTP_PEER_ADDR_PARAMS");
+    r = internal::SetOpt(fd_, SCTP_PEER_ADDR_PARAMS, off, "setsockopt SCTP_PEER_ADDR_PARAMS");
   }
   if (!r && peer != nullptr) return r.error().WithContext("path " + peer->String());
   return r;
@@ -216,7 +197,7 @@ Result<IpAddr> AssocOptions::GetPrimaryAddr() const {
   sctp_prim q;
   std::memset(&q, 0, sizeof q);
   q.ssp_assoc_id = assoc_id_;
-  auto k = Get(fd_, SCTP_PRIMARY_ADDR, q);
+  auto k = internal::GetOpt(fd_, SCTP_PRIMARY_ADDR, q);
   if (!k) return k.error();
   sockaddr_storage ss;
   std::memcpy(&ss, &k->ssp_addr, sizeof ss);
@@ -230,7 +211,7 @@ Result<void> AssocOptions::SetPrimaryAddr(const IpAddr& peer) const {
   std::memset(&k, 0, sizeof k);
   k.ssp_assoc_id = assoc_id_;
   PutPeer(peer, peer_port_, &k.ssp_addr);
-  auto r = Set(fd_, SCTP_PRIMARY_ADDR, k, "setsockopt SCTP_PRIMARY_ADDR");
+  auto r = internal::SetOpt(fd_, SCTP_PRIMARY_ADDR, k, "setsockopt SCTP_PRIMARY_ADDR");
   if (!r) return r.error().WithContext("primary " + peer.String());
   return r;
 }
@@ -240,7 +221,7 @@ Result<PeerAddrInfo> AssocOptions::GetPeerAddrInfo(const IpAddr& peer) const {
   std::memset(&k, 0, sizeof k);
   k.spinfo_assoc_id = assoc_id_;
   PutPeer(peer, peer_port_, &k.spinfo_address);
-  auto r = Get(fd_, SCTP_GET_PEER_ADDR_INFO, k);
+  auto r = internal::GetOpt(fd_, SCTP_GET_PEER_ADDR_INFO, k);
   if (!r) return r.error().WithContext("peer address info " + peer.String());
   return FromKernel(*r);
 }
@@ -261,28 +242,21 @@ Result<std::vector<PeerAddrInfo>> AssocOptions::GetPeerAddrInfos() const {
 Result<SndInfo> AssocOptions::GetDefaultSndInfo() const {
   sctp_sndinfo q{};
   q.snd_assoc_id = assoc_id_;
-  auto k = Get(fd_, SCTP_DEFAULT_SNDINFO, q);
+  auto k = internal::GetOpt(fd_, SCTP_DEFAULT_SNDINFO, q);
   if (!k) return k.error();
   return internal::FromKernel(*k);
 }
 Result<void> AssocOptions::SetDefaultSndInfo(const SndInfo& info) const {
   sctp_sndinfo k = internal::ToKernel(info);
   k.snd_assoc_id = assoc_id_;
-  return Set(fd_, SCTP_DEFAULT_SNDINFO, k, "setsockopt SCTP_DEFAULT_SNDINFO");
+  return internal::SetOpt(fd_, SCTP_DEFAULT_SNDINFO, k, "setsockopt SCTP_DEFAULT_SNDINFO");
 }
 
 Result<void> AssocOptions::SetContext(std::uint32_t context) const {
-  sctp_assoc_value v{};
-  v.assoc_id = assoc_id_;
-  v.assoc_value = context;
-  return Set(fd_, SCTP_CONTEXT, v, "setsockopt SCTP_CONTEXT");
+  return SetAssocValue(fd_, assoc_id_, SCTP_CONTEXT, context, "setsockopt SCTP_CONTEXT");
 }
 Result<std::uint32_t> AssocOptions::GetContext() const {
-  sctp_assoc_value q{};
-  q.assoc_id = assoc_id_;
-  auto v = Get(fd_, SCTP_CONTEXT, q);
-  if (!v) return v.error();
-  return v->assoc_value;
+  return GetAssocValue(fd_, assoc_id_, SCTP_CONTEXT, "getsockopt SCTP_CONTEXT");
 }
 
 }  // namespace netsctp

@@ -6,31 +6,12 @@
 #include <cerrno>
 #include <string>
 
+#include "internal/assoc_opt.h"
 #include "netsctp/assoc.h"
 
 namespace netsctp {
 
 namespace {
-
-constexpr std::errc kBadFd = std::errc::bad_file_descriptor;
-
-// As assoc.cc's Get (a shorter answer is accepted), with `what` naming the
-// option in the error instead of a bare "getsockopt".
-template <typename T>
-Result<T> Get(int fd, int name, T value, const char* what) {
-  if (fd < 0) return kBadFd;
-  socklen_t len = sizeof value;
-  if (::getsockopt(fd, IPPROTO_SCTP, name, &value, &len) != 0) return SystemError(errno, what);
-  if (len > sizeof value) return Error(make_error_code(Errc::kTruncated), what);
-  return value;
-}
-
-template <typename T>
-Result<void> Set(int fd, int name, const T& value, const char* what) {
-  if (fd < 0) return kBadFd;
-  if (::setsockopt(fd, IPPROTO_SCTP, name, &value, sizeof value) != 0) return SystemError(errno, what);
-  return {};
-}
 
 bool KnownPolicy(std::uint16_t p) {
   return p == SCTP_PR_SCTP_NONE || p == SCTP_PR_SCTP_TTL || p == SCTP_PR_SCTP_RTX || p == SCTP_PR_SCTP_PRIO;
@@ -44,18 +25,13 @@ Error UnknownPolicy(const char* what, unsigned policy) {
 }  // namespace
 
 Result<void> AssocOptions::SetPrSupported(bool on) const {
-  sctp_assoc_value k{};
-  k.assoc_id = assoc_id_;
-  k.assoc_value = on ? 1 : 0;
-  return Set(fd_, SCTP_PR_SUPPORTED, k, "setsockopt SCTP_PR_SUPPORTED");
+  return internal::SetAssocValue(fd_, assoc_id_, SCTP_PR_SUPPORTED, on ? 1 : 0, "setsockopt SCTP_PR_SUPPORTED");
 }
 
 Result<bool> AssocOptions::PrSupported() const {
-  sctp_assoc_value q{};
-  q.assoc_id = assoc_id_;
-  auto k = Get(fd_, SCTP_PR_SUPPORTED, q, "getsockopt SCTP_PR_SUPPORTED");
-  if (!k) return k.error();
-  return k->assoc_value != 0;
+  auto v = internal::GetAssocValue(fd_, assoc_id_, SCTP_PR_SUPPORTED, "getsockopt SCTP_PR_SUPPORTED");
+  if (!v) return v.error();
+  return *v != 0;
 }
 
 Result<void> AssocOptions::SetDefaultPrInfo(const PrInfo& pr) const {
@@ -66,13 +42,13 @@ Result<void> AssocOptions::SetDefaultPrInfo(const PrInfo& pr) const {
   k.pr_assoc_id = assoc_id_;
   k.pr_policy = policy;
   k.pr_value = pr.value;
-  return Set(fd_, SCTP_DEFAULT_PRINFO, k, "setsockopt SCTP_DEFAULT_PRINFO");
+  return internal::SetOpt(fd_, SCTP_DEFAULT_PRINFO, k, "setsockopt SCTP_DEFAULT_PRINFO");
 }
 
 Result<PrInfo> AssocOptions::GetDefaultPrInfo() const {
   sctp_default_prinfo q{};
   q.pr_assoc_id = assoc_id_;
-  auto k = Get(fd_, SCTP_DEFAULT_PRINFO, q, "getsockopt SCTP_DEFAULT_PRINFO");
+  auto k = internal::GetOpt(fd_, SCTP_DEFAULT_PRINFO, q, "getsockopt SCTP_DEFAULT_PRINFO");
   if (!k) return k.error();
   return PrInfo{static_cast<PrPolicy>(k->pr_policy), k->pr_value};
 }
@@ -93,7 +69,7 @@ Result<PrCounters> PrStatus(int fd, std::int32_t assoc_id, int name, std::uint16
   } else {
     q.sprstat_policy = SCTP_PR_SCTP_ALL;
   }
-  auto k = Get(fd, name, q, what);
+  auto k = internal::GetOpt(fd, name, q, what);
   if (!k) return k.error();
   return PrCounters{k->sprstat_abandoned_unsent, k->sprstat_abandoned_sent};
 }

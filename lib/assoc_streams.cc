@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "internal/assoc_opt.h"
 #include "internal/socket.h"
 #include "netsctp/assoc.h"
 
@@ -17,36 +18,6 @@ namespace netsctp {
 namespace {
 
 constexpr std::errc kBadFd = std::errc::bad_file_descriptor;
-
-// The same shape as the helpers of assoc.cc: the association id is already
-// written into `value`, errors keep their errno.
-template <typename T>
-Result<T> Get(int fd, int name, const T& value) {
-  if (fd < 0) return kBadFd;
-  return GetOption<T>(fd, IPPROTO_SCTP, name, value, /*allow_shorter=*/true);
-}
-
-template <typename T>
-Result<void> Set(int fd, int name, const T& value, const char* what) {
-  if (fd < 0) return kBadFd;
-  if (::setsockopt(fd, IPPROTO_SCTP, name, &value, sizeof value) != 0) return SystemError(errno, what);
-  return {};
-}
-
-Result<std::uint32_t> GetValue(int fd, std::int32_t assoc_id, int name) {
-  sctp_assoc_value q{};
-  q.assoc_id = assoc_id;
-  auto v = Get(fd, name, q);
-  if (!v) return v.error();
-  return v->assoc_value;
-}
-
-Result<void> SetValue(int fd, std::int32_t assoc_id, int name, std::uint32_t value, const char* what) {
-  sctp_assoc_value v{};
-  v.assoc_id = assoc_id;
-  v.assoc_value = value;
-  return Set(fd, name, v, what);
-}
 
 // Linux answers ENOPROTOOPT to every reconfiguration request when the peer
 // did not offer RE-CONFIG or this end has not enabled that kind of request:
@@ -79,20 +50,20 @@ std::string_view Name(Scheduler s) noexcept {
 }
 
 Result<void> AssocOptions::SetReconfigSupported(bool on) const {
-  return SetValue(fd_, assoc_id_, SCTP_RECONFIG_SUPPORTED, on ? 1 : 0, "setsockopt SCTP_RECONFIG_SUPPORTED");
+  return internal::SetAssocValue(fd_, assoc_id_, SCTP_RECONFIG_SUPPORTED, on ? 1 : 0, "setsockopt SCTP_RECONFIG_SUPPORTED");
 }
 Result<bool> AssocOptions::ReconfigSupported() const {
-  auto v = GetValue(fd_, assoc_id_, SCTP_RECONFIG_SUPPORTED);
+  auto v = internal::GetAssocValue(fd_, assoc_id_, SCTP_RECONFIG_SUPPORTED, "getsockopt SCTP_RECONFIG_SUPPORTED");
   if (!v) return v.error();
   return *v != 0;
 }
 
 Result<void> AssocOptions::SetStreamResetEnabled(ResetRequests requests) const {
-  return SetValue(fd_, assoc_id_, SCTP_ENABLE_STREAM_RESET, static_cast<std::uint32_t>(requests),
+  return internal::SetAssocValue(fd_, assoc_id_, SCTP_ENABLE_STREAM_RESET, static_cast<std::uint32_t>(requests),
                   "setsockopt SCTP_ENABLE_STREAM_RESET");
 }
 Result<ResetRequests> AssocOptions::StreamResetEnabled() const {
-  auto v = GetValue(fd_, assoc_id_, SCTP_ENABLE_STREAM_RESET);
+  auto v = internal::GetAssocValue(fd_, assoc_id_, SCTP_ENABLE_STREAM_RESET, "getsockopt SCTP_ENABLE_STREAM_RESET");
   if (!v) return v.error();
   return static_cast<ResetRequests>(*v & SCTP_ENABLE_STRRESET_MASK);
 }
@@ -174,7 +145,7 @@ Result<void> AssocOptions::AddStreams(std::uint16_t outgoing, std::uint16_t inco
 }
 
 Result<void> AssocOptions::SetScheduler(Scheduler s) const {
-  auto r = SetValue(fd_, assoc_id_, SCTP_STREAM_SCHEDULER, static_cast<std::uint32_t>(s),
+  auto r = internal::SetAssocValue(fd_, assoc_id_, SCTP_STREAM_SCHEDULER, static_cast<std::uint32_t>(s),
                     "setsockopt SCTP_STREAM_SCHEDULER");
   // Linux answers EINVAL for a scheduler number beyond the ones it has
   // (6.1 stops at round robin); name it rather than leave a bare EINVAL.
@@ -185,7 +156,7 @@ Result<void> AssocOptions::SetScheduler(Scheduler s) const {
   return r;
 }
 Result<Scheduler> AssocOptions::GetScheduler() const {
-  auto v = GetValue(fd_, assoc_id_, SCTP_STREAM_SCHEDULER);
+  auto v = internal::GetAssocValue(fd_, assoc_id_, SCTP_STREAM_SCHEDULER, "getsockopt SCTP_STREAM_SCHEDULER");
   if (!v) return v.error();
   return static_cast<Scheduler>(*v);
 }
@@ -195,7 +166,7 @@ Result<void> AssocOptions::SetStreamSchedulerValue(std::uint16_t sid, std::uint1
   k.assoc_id = assoc_id_;
   k.stream_id = sid;
   k.stream_value = value;
-  auto r = Set(fd_, SCTP_STREAM_SCHEDULER_VALUE, k, "setsockopt SCTP_STREAM_SCHEDULER_VALUE");
+  auto r = internal::SetOpt(fd_, SCTP_STREAM_SCHEDULER_VALUE, k, "setsockopt SCTP_STREAM_SCHEDULER_VALUE");
   if (!r) return r.error().WithContext("stream " + std::to_string(sid));
   return r;
 }
@@ -203,7 +174,7 @@ Result<std::uint16_t> AssocOptions::GetStreamSchedulerValue(std::uint16_t sid) c
   sctp_stream_value q{};
   q.assoc_id = assoc_id_;
   q.stream_id = sid;
-  auto v = Get(fd_, SCTP_STREAM_SCHEDULER_VALUE, q);
+  auto v = internal::GetOpt(fd_, SCTP_STREAM_SCHEDULER_VALUE, q);
   if (!v) return v.error().WithContext("stream " + std::to_string(sid));
   return v->stream_value;
 }
@@ -218,7 +189,7 @@ Result<void> AssocOptions::SetInterleaving(bool on) const {
       return SystemError(errno, "setsockopt SCTP_FRAGMENT_INTERLEAVE 2");
     }
   }
-  auto r = SetValue(fd_, assoc_id_, SCTP_INTERLEAVING_SUPPORTED, on ? 1 : 0,
+  auto r = internal::SetAssocValue(fd_, assoc_id_, SCTP_INTERLEAVING_SUPPORTED, on ? 1 : 0,
                     "setsockopt SCTP_INTERLEAVING_SUPPORTED");
   if (r || r.error() != std::errc::operation_not_permitted) return r;
   // Switching off where it could never be on (sysctl off, or no level 2)
@@ -231,7 +202,7 @@ Result<void> AssocOptions::SetInterleaving(bool on) const {
                "(and SCTP_FRAGMENT_INTERLEAVE 2)");
 }
 Result<bool> AssocOptions::Interleaving() const {
-  auto v = GetValue(fd_, assoc_id_, SCTP_INTERLEAVING_SUPPORTED);
+  auto v = internal::GetAssocValue(fd_, assoc_id_, SCTP_INTERLEAVING_SUPPORTED, "getsockopt SCTP_INTERLEAVING_SUPPORTED");
   if (!v) return v.error();
   return *v != 0;
 }

@@ -9,10 +9,13 @@
 #include <cstring>
 #include <string>
 
+#include "internal/assoc_opt.h"
 #include "internal/sockaddr.h"
 #include "netsctp/assoc.h"
 
 namespace netsctp {
+
+using internal::PutPeer;
 
 namespace {
 
@@ -21,27 +24,6 @@ constexpr std::errc kBadFd = std::errc::bad_file_descriptor;
 // The largest shared key AddAuthKey takes: its kernel struct is built on the
 // stack (no allocation), and RFC 4895 keys are rarely longer than a hash.
 constexpr std::size_t kMaxAuthKey = 256;
-
-template <typename T>
-Result<T> Get(int fd, int name, const T& value) {
-  if (fd < 0) return kBadFd;
-  return GetOption<T>(fd, IPPROTO_SCTP, name, value, /*allow_shorter=*/true);
-}
-
-template <typename T>
-Result<void> Set(int fd, int name, const T& value, const char* what) {
-  if (fd < 0) return kBadFd;
-  if (::setsockopt(fd, IPPROTO_SCTP, name, &value, sizeof value) != 0) return SystemError(errno, what);
-  return {};
-}
-
-// As in lib/assoc.cc: IPv4 peers as AF_INET even on AF_INET6 sockets.
-void PutPeer(const IpAddr& peer, std::uint16_t port, void* field) {
-  sockaddr_storage ss;
-  std::memset(&ss, 0, sizeof ss);
-  internal::ToSockaddr(peer, port, peer.Is4() ? AF_INET : AF_INET6, ss);
-  std::memcpy(field, &ss, sizeof ss);
-}
 
 // Linux answers EACCES to every AUTH option while AUTH is off for the
 // socket; the bare errno does not tell a caller what to switch on.
@@ -72,7 +54,7 @@ Result<AssocStats> AssocOptions::Stats() const {
   sctp_assoc_stats q;
   std::memset(&q, 0, sizeof q);
   q.sas_assoc_id = assoc_id_;
-  auto k = Get(fd_, SCTP_GET_ASSOC_STATS, q);
+  auto k = internal::GetOpt(fd_, SCTP_GET_ASSOC_STATS, q);
   if (!k) return k.error().WithContext("SCTP_GET_ASSOC_STATS");
   AssocStats s;
   s.max_rto = std::chrono::milliseconds(k->sas_maxrto);
@@ -105,10 +87,7 @@ Result<AssocStats> AssocOptions::Stats() const {
 // ---- MAXSEG
 
 Result<void> AssocOptions::SetMaxSeg(std::uint32_t bytes) const {
-  sctp_assoc_value k{};
-  k.assoc_id = assoc_id_;
-  k.assoc_value = bytes;
-  auto r = Set(fd_, SCTP_MAXSEG, k, "setsockopt SCTP_MAXSEG");
+  auto r = internal::SetAssocValue(fd_, assoc_id_, SCTP_MAXSEG, bytes, "setsockopt SCTP_MAXSEG");
   // Linux takes 0 or a size between what the headers leave of the smallest
   // MTU it allows and the largest chunk; say which value was refused.
   if (!r) return r.error().WithContext("max segment " + std::to_string(bytes) + " bytes");
@@ -116,11 +95,7 @@ Result<void> AssocOptions::SetMaxSeg(std::uint32_t bytes) const {
 }
 
 Result<std::uint32_t> AssocOptions::GetMaxSeg() const {
-  sctp_assoc_value q{};
-  q.assoc_id = assoc_id_;
-  auto k = Get(fd_, SCTP_MAXSEG, q);
-  if (!k) return k.error().WithContext("getsockopt SCTP_MAXSEG");
-  return k->assoc_value;
+  return internal::GetAssocValue(fd_, assoc_id_, SCTP_MAXSEG, "getsockopt SCTP_MAXSEG");
 }
 
 // ---- path thresholds
@@ -133,7 +108,7 @@ Result<void> AssocOptions::SetPathThresholds(const PathThresholds& t, const IpAd
   k.spt_pathmaxrxt = t.path_max_retrans;
   k.spt_pathpfthld = t.pf_threshold;
   k.spt_pathcpthld = t.ps_threshold;
-  auto r = Set(fd_, SCTP_PEER_ADDR_THLDS_V2, k, "setsockopt SCTP_PEER_ADDR_THLDS_V2");
+  auto r = internal::SetOpt(fd_, SCTP_PEER_ADDR_THLDS_V2, k, "setsockopt SCTP_PEER_ADDR_THLDS_V2");
   if (r) return r;
   // Linux refuses, with a bare EINVAL, a switchover threshold below the
   // potentially-failed one.
@@ -151,7 +126,7 @@ Result<PathThresholds> AssocOptions::GetPathThresholds(const IpAddr* peer) const
   std::memset(&q, 0, sizeof q);
   q.spt_assoc_id = assoc_id_;
   if (peer != nullptr) PutPeer(*peer, peer_port_, &q.spt_address);
-  auto k = Get(fd_, SCTP_PEER_ADDR_THLDS_V2, q);
+  auto k = internal::GetOpt(fd_, SCTP_PEER_ADDR_THLDS_V2, q);
   if (!k) return PathError(k.error().WithContext("getsockopt SCTP_PEER_ADDR_THLDS_V2"), peer);
   return PathThresholds{k->spt_pathmaxrxt, k->spt_pathpfthld, k->spt_pathcpthld};
 }
@@ -159,18 +134,13 @@ Result<PathThresholds> AssocOptions::GetPathThresholds(const IpAddr* peer) const
 // ---- AUTH
 
 Result<void> AssocOptions::SetAuthSupported(bool on) const {
-  sctp_assoc_value k{};
-  k.assoc_id = assoc_id_;
-  k.assoc_value = on ? 1 : 0;
-  return Set(fd_, SCTP_AUTH_SUPPORTED, k, "setsockopt SCTP_AUTH_SUPPORTED");
+  return internal::SetAssocValue(fd_, assoc_id_, SCTP_AUTH_SUPPORTED, on ? 1 : 0, "setsockopt SCTP_AUTH_SUPPORTED");
 }
 
 Result<bool> AssocOptions::AuthSupported() const {
-  sctp_assoc_value q{};
-  q.assoc_id = assoc_id_;
-  auto k = Get(fd_, SCTP_AUTH_SUPPORTED, q);
-  if (!k) return k.error().WithContext("getsockopt SCTP_AUTH_SUPPORTED");
-  return k->assoc_value != 0;
+  auto v = internal::GetAssocValue(fd_, assoc_id_, SCTP_AUTH_SUPPORTED, "getsockopt SCTP_AUTH_SUPPORTED");
+  if (!v) return v.error();
+  return *v != 0;
 }
 
 Result<void> AssocOptions::AddAuthKey(std::uint16_t key_id, std::span<const std::byte> secret) const {
@@ -245,7 +215,7 @@ Result<void> AssocOptions::SetUdpEncapsPort(std::uint16_t port, const IpAddr* pe
   k.sue_assoc_id = assoc_id_;
   if (peer != nullptr) PutPeer(*peer, peer_port_, &k.sue_address);
   k.sue_port = htons(port);
-  auto r = Set(fd_, SCTP_REMOTE_UDP_ENCAPS_PORT, k, "setsockopt SCTP_REMOTE_UDP_ENCAPS_PORT");
+  auto r = internal::SetOpt(fd_, SCTP_REMOTE_UDP_ENCAPS_PORT, k, "setsockopt SCTP_REMOTE_UDP_ENCAPS_PORT");
   if (!r) return PathError(r.error().WithContext("UDP port " + std::to_string(port)), peer);
   return r;
 }
@@ -255,7 +225,7 @@ Result<std::uint16_t> AssocOptions::GetUdpEncapsPort(const IpAddr* peer) const {
   std::memset(&q, 0, sizeof q);
   q.sue_assoc_id = assoc_id_;
   if (peer != nullptr) PutPeer(*peer, peer_port_, &q.sue_address);
-  auto k = Get(fd_, SCTP_REMOTE_UDP_ENCAPS_PORT, q);
+  auto k = internal::GetOpt(fd_, SCTP_REMOTE_UDP_ENCAPS_PORT, q);
   if (!k) return PathError(k.error().WithContext("getsockopt SCTP_REMOTE_UDP_ENCAPS_PORT"), peer);
   return ntohs(k->sue_port);
 }
