@@ -257,7 +257,11 @@ Result<std::vector<std::int32_t>> SctpEndpoint::Assocs() const {
       sctp_assoc_ids head;
       std::memcpy(&head, buf.data(), sizeof head);
       std::vector<std::int32_t> ids(head.gaids_number_of_ids);
-      std::memcpy(ids.data(), buf.data() + offsetof(sctp_assoc_ids, gaids_assoc_id), ids.size() * sizeof(sctp_assoc_t));
+      // No memcpy for an empty list: its data() may be null.
+      for (std::size_t i = 0; i < ids.size(); ++i) {
+        std::memcpy(&ids[i], buf.data() + offsetof(sctp_assoc_ids, gaids_assoc_id) + i * sizeof(sctp_assoc_t),
+                    sizeof(sctp_assoc_t));
+      }
       return ids;
     }
     if (errno != EINVAL || room >= (1u << 20)) return SystemError(errno, "getsockopt SCTP_GET_ASSOC_ID_LIST");
