@@ -206,9 +206,10 @@ if [[ $rc == 0 ]] && grep -q "^native SCTP: $native" "$scratch/out" && grep -q '
   ok "probe reports native SCTP=$native and the lab's net.sctp settings"
 else not_ok "probe reports native SCTP=$native and the lab's net.sctp settings" "exit $rc" "$(cat "$scratch/out")"; fi
 
-# 17: with no user-mode Linux and no native SCTP, a clear message naming the package.
+# 17: with no user-mode Linux and no native SCTP (and no qemu, the last
+# resort), a clear message naming the package.
 if [[ $native == no ]]; then
-  SCTP_LAB_UML_KERNEL=/nonexistent/linux.uml "$LAB" run -- true > "$scratch/out" 2>&1
+  SCTP_LAB_UML_KERNEL=/nonexistent/linux.uml SCTP_LAB_QEMU=/nonexistent/qemu "$LAB" run -- true > "$scratch/out" 2>&1
   rc=$?
   if [[ $rc == 125 ]] && grep -q 'install the Debian package user-mode-linux' "$scratch/out"; then
     ok "no lab available: exit 125 naming the package to install"
