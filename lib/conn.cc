@@ -77,15 +77,24 @@ Result<SctpConn> SctpConn::Adopt(int fd) {
   if ((type != SOCK_STREAM && !peeled) || protocol != IPPROTO_SCTP) {
     return Error(std::make_error_code(std::errc::not_supported), "adopt: not a one-to-one SCTP socket");
   }
-  const int fl = ::fcntl(fd, F_GETFL);
-  if (fl < 0 || ::fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0) return SystemError(errno, "adopt: O_NONBLOCK");
+  // A peeled-off socket polls (its graceful end comes through no wake-up);
+  // any other sleeps in the kernel when it reads (EnableKernelWait below).
+  if (peeled) {
+    const int fl = ::fcntl(fd, F_GETFL);
+    if (fl < 0 || ::fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0) return SystemError(errno, "adopt: O_NONBLOCK");
+  }
   if (::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) return SystemError(errno, "adopt: FD_CLOEXEC");
   const int on = 1;
   if (::setsockopt(fd, IPPROTO_SCTP, SCTP_RECVRCVINFO, &on, sizeof on) != 0) {
     return SystemError(errno, "adopt: SCTP_RECVRCVINFO");
   }
   SctpConn c(std::make_unique<FdCore>(fd));
-  if (peeled) c.core_->SetWaitSlice(internal::kPeeledCheckNs);
+  if (peeled) {
+    c.core_->SetWaitSlice(internal::kPeeledCheckNs);
+  } else if (auto k = c.core_->EnableKernelWait(false); !k) {
+    (void)c.Release();
+    return k.error().WithContext("adopt");
+  }
   if (auto r = c.InitAddrs(); !r) {
     (void)c.Release();  // the caller keeps the descriptor on error
     return r.error().WithContext("adopt");
@@ -310,6 +319,8 @@ Result<void> SctpConn::CompleteConnect() {
   if (::getsockopt(fd(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) return SystemError(errno);
   if (err != 0) return SystemError(err);
   if (auto a = InitAddrs(); !a) return a;
+  // Connected: blocking reads may now sleep in the kernel (see FdCore).
+  if (auto k = core_->EnableKernelWait(false); !k) return k;
   connecting_ = false;
   internal::LogDebug("connect sctp {} -> {}", local_.String(), remote_.String());
   return {};

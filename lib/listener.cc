@@ -43,13 +43,14 @@ Result<SctpConn> SctpListener::Accept() {
   const int lfd = core_->fd();
   for (;;) {
     auto n = core_->Io(Dir::kRead, POLLIN,
-                       [&] { return ::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK); });
+                       [&](int) { return ::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC); });
     if (!n) {
       // The association died between its arrival and accept: wait for the next.
       if (n.error() == std::errc::connection_aborted) continue;
       return n.error().WithContext("accept sctp " + addr_.String());
     }
     SctpConn c(std::make_unique<FdCore>(static_cast<int>(*n)));
+    (void)c.core_->EnableKernelWait(true);  // accepted blocking: nothing can fail
     if (auto r = c.InitAddrs(); !r) {
       // ENOTCONN here means the association is already gone: same as above.
       if (r.error() == std::errc::not_connected || r.error() == std::errc::invalid_argument) continue;

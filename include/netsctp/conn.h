@@ -1,13 +1,17 @@
 // netsctp/conn.h: SctpConn, one SCTP association on a one-to-one socket.
 //
 // Mirrors go-sctp's SCTPConn. Every call returns Result; none throws (except
-// Result::value() on an error). The socket is always non-blocking inside:
-// a call first tries the system call and waits (poll) only on EAGAIN, so the
-// fast path costs one system call. Blocking calls honour the read/write
-// deadlines and are woken by Close() from another thread, which then fails
-// them with Errc::kClosed; the descriptor is closed only once no call is using
-// it, so a reused descriptor number is never touched. In non-blocking mode
-// (SetNonBlocking(true)) EAGAIN is returned as std::errc::resource_unavailable_try_again.
+// Result::value() on an error). A call first tries its system call, so the
+// fast path costs one system call. A blocking read with no deadline sleeps
+// inside recvmsg like a raw blocking reader (the descriptor is blocking in
+// blocking mode; every other call passes MSG_DONTWAIT); other calls that must
+// wait poll. Blocking calls honour the read/write deadlines (a read asleep in
+// recvmsg adopts one set from another thread within 200 ms) and are woken by
+// Close() from another thread, which then fails them with Errc::kClosed; the
+// descriptor is closed only once no call is using it, so a reused descriptor
+// number is never touched. In non-blocking mode (SetNonBlocking(true), which
+// also sets O_NONBLOCK) EAGAIN is returned as
+// std::errc::resource_unavailable_try_again. See docs/api.md.
 //
 // Once the association ends (ABORT, COMM_LOST, SHUTDOWN complete) every read
 // and write ends at once with the reason, on every thread, and fd() reports
@@ -82,7 +86,8 @@ class SctpConn {
 
   // Takes ownership of a connected one-to-one SCTP socket (from another
   // library, or peeled off a one-to-many socket with sctp_peeloff; see also
-  // SctpEndpoint::PeelOff). Errors: ENOTSUP for anything else. It is made non-blocking and close-on-exec,
+  // SctpEndpoint::PeelOff). Errors: ENOTSUP for anything else. It is made
+  // close-on-exec and blocking (a peeled-off one non-blocking: its waits poll),
   // SCTP_RECVRCVINFO is turned on. On error the descriptor is NOT closed.
   static Result<SctpConn> Adopt(int fd);
   // Gives up ownership: returns the descriptor (still open, still

@@ -1,7 +1,9 @@
 #include "internal/fd_core.h"
 
+#include <fcntl.h>
 #include <sched.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <algorithm>
 #include <climits>
@@ -86,6 +88,41 @@ Result<void> FdCore::WaitReady(Dir dir, short events) {
   }
 }
 
+Result<void> FdCore::EnableKernelWait(bool fd_blocking) noexcept {
+  follows_mode_ = true;
+  if (NonBlocking()) return {};  // stays non-blocking until SetNonBlocking(false)
+  if (!fd_blocking) {
+    const int fl = ::fcntl(fd_, F_GETFL);
+    if (fl < 0 || ::fcntl(fd_, F_SETFL, fl & ~O_NONBLOCK) != 0) return SystemError(errno, "fcntl O_NONBLOCK");
+  }
+  kernel_wait_.store(true, std::memory_order_relaxed);
+  return {};
+}
+
+void FdCore::SetNonBlocking(bool on) noexcept {
+  nonblocking_.store(on, std::memory_order_relaxed);
+  if (!follows_mode_) return;
+  const int fl = ::fcntl(fd_, F_GETFL);
+  if (fl < 0 || ::fcntl(fd_, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK) != 0) return;
+  kernel_wait_.store(!on, std::memory_order_relaxed);
+}
+
+bool FdCore::SetKernelSlice() noexcept {
+  const timeval slice{static_cast<time_t>(kernel_slice_ns_ / 1'000'000'000),
+                      static_cast<suseconds_t>(kernel_slice_ns_ % 1'000'000'000 / 1000)};
+  if (::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &slice, sizeof slice) != 0) {
+    kernel_wait_.store(false, std::memory_order_relaxed);  // an unbounded sleep could miss deadlines
+    return false;
+  }
+  rcvtimeo_set_ = true;
+  return true;
+}
+
+bool FdCore::FdBlocking() const noexcept {
+  const int fl = ::fcntl(fd_, F_GETFL);
+  return fl >= 0 && (fl & O_NONBLOCK) == 0;
+}
+
 bool FdCore::End(int cause) noexcept {
   Guard g(*this);
   if (!g.ok) return false;
@@ -97,9 +134,16 @@ bool FdCore::End(int cause) noexcept {
   return true;
 }
 
-bool FdCore::Retire() noexcept {
+bool FdCore::Retire(bool wake_kernel_readers) noexcept {
   bool expected = false;
   if (!closing_.compare_exchange_strong(expected, true, std::memory_order_seq_cst)) return false;
+  // A reader asleep in the kernel wakes only through the socket. A read that
+  // registers after this returns at once: the shut reading side stays shut.
+  // Release() must hand the socket back intact: its sleeping reader sees
+  // closing_ when its slice ends.
+  if (wake_kernel_readers && kernel_readers_.load(std::memory_order_seq_cst) != 0) {
+    (void)::shutdown(fd_, SHUT_RD);
+  }
   // Wake every waiter for good: a large count keeps the eventfd readable.
   for (const std::atomic<int>& slot : wake_fd_) {
     if (const int e = slot.load(std::memory_order_seq_cst); e >= 0) {
@@ -125,13 +169,25 @@ bool FdCore::Retire() noexcept {
 }
 
 Result<void> FdCore::Close() noexcept {
-  if (!Retire()) return std::errc::bad_file_descriptor;
+  if (!Retire(true)) return std::errc::bad_file_descriptor;
   // close() is never retried: on Linux the descriptor is released even when
   // it reports EINTR; another error is still worth reporting (e.g. EIO).
   if (::close(fd_) != 0 && errno != EINTR) return SystemError(errno, "close");
   return {};
 }
 
-int FdCore::Release() noexcept { return Retire() ? fd_ : -1; }
+int FdCore::Release() noexcept {
+  if (!Retire(false)) return -1;
+  // Handed back as it came: non-blocking, reads not capped.
+  if (follows_mode_) {
+    const int fl = ::fcntl(fd_, F_GETFL);
+    if (fl >= 0) (void)::fcntl(fd_, F_SETFL, fl | O_NONBLOCK);
+  }
+  if (rcvtimeo_set_) {
+    const timeval none{0, 0};
+    (void)::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
+  }
+  return fd_;
+}
 
 }  // namespace netsctp::internal

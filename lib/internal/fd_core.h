@@ -1,16 +1,27 @@
-// FdCore: the descriptor shared by SctpConn and SctpListener, with the
-// machinery that makes blocking calls Go-like on a non-blocking socket:
-// deadlines, waking by Close() from another thread, and closing only once no
-// call uses the descriptor (so a reused descriptor number is never touched).
+// FdCore: the descriptor shared by SctpConn, SctpListener and SctpEndpoint,
+// with the machinery that makes blocking calls Go-like: deadlines, waking by
+// Close() from another thread, and closing only once no call uses the
+// descriptor (so a reused descriptor number is never touched).
 //
-// A call is `Io(kRead, POLLIN, op)`: op is tried first (one system call on the
-// fast path); only on EAGAIN does the caller wait in ppoll on the socket and
-// a wake-up eventfd of its direction, created on first wait (non-blocking
-// users never pay for it). One eventfd per direction: a reader and a writer
-// may wait at once, and a wake-up meant for one must not be taken by the other.
+// A call is `Io(kRead, POLLIN, op)`, where op(flags) makes one system call
+// with `flags` added. Two ways to wait:
+//
+// - Poll: op(MSG_DONTWAIT) is tried first (one system call on the fast path);
+//   only on EAGAIN does the caller wait in ppoll on the socket and a wake-up
+//   eventfd of its direction, created on first wait (non-blocking users never
+//   pay for it). One eventfd per direction: a reader and a writer may wait at
+//   once, and a wake-up meant for one must not be taken by the other.
+// - Kernel: a blocking read with no deadline, on a connection whose
+//   descriptor is blocking (EnableKernelWait), is op(0): it sleeps inside
+//   recvmsg like a raw blocking reader, one system call whether or not it
+//   waits, and no eventfd. Close() wakes it by shutting the socket's reading
+//   side (it is being closed anyway); SO_RCVTIMEO caps each sleep at
+//   kKernelWaitSliceNs so that it adopts a deadline set from another thread,
+//   a wait slice or Release() within that time.
 #pragma once
 
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -26,6 +37,10 @@ namespace netsctp::internal {
 
 enum class Dir { kRead = 0, kWrite = 1 };
 
+// The longest a kernel wait sleeps before it looks at deadlines, wait slices
+// and Release() again (each costs an idle reader one system call).
+inline constexpr std::int64_t kKernelWaitSliceNs = 200'000'000;
+
 class FdCore {
  public:
   explicit FdCore(int fd) noexcept : fd_(fd) {}
@@ -37,7 +52,19 @@ class FdCore {
 
   // Deadlines in steady-clock nanoseconds since its epoch; 0 = none.
   void SetDeadline(Dir d, std::int64_t ns) noexcept;
-  void SetNonBlocking(bool on) noexcept { nonblocking_.store(on, std::memory_order_relaxed); }
+  // Non-blocking mode: EAGAIN is returned. On a core with kernel waits the
+  // descriptor follows the mode (O_NONBLOCK on or off) for those who poll it.
+  void SetNonBlocking(bool on) noexcept;
+  // Lets blocking reads without a deadline sleep inside the system call
+  // (see above). For one-to-one connection sockets only: Close() must be able
+  // to wake a sleeping reader with shutdown(SHUT_RD). From then on the
+  // descriptor's O_NONBLOCK follows the mode (`fd_blocking`: it is blocking
+  // already); every call but a kernel wait passes MSG_DONTWAIT. Release()
+  // hands it back non-blocking.
+  Result<void> EnableKernelWait(bool fd_blocking) noexcept;
+  // The cap on each kernel sleep (default kKernelWaitSliceNs); set before the
+  // first read (tests use it to tell a wake-up from the cap).
+  void SetKernelWaitSlice(std::int64_t ns) noexcept { kernel_slice_ns_ = ns; }
   // Caps each wait at `ns` (0: no cap), so that a call re-checks a condition
   // the kernel does not signal through poll.
   void SetWaitSlice(std::int64_t ns) noexcept {
@@ -47,9 +74,10 @@ class FdCore {
   bool HasWaitSlice() const noexcept { return wait_slice_ns_.load(std::memory_order_relaxed) != 0; }
   bool NonBlocking() const noexcept { return nonblocking_.load(std::memory_order_relaxed); }
 
-  // Runs `op()` (returns >= 0 or -1 with errno) until it succeeds, fails with
-  // something other than EINTR/EAGAIN, the deadline passes (Errc::kTimeout),
-  // or Close() is called (Errc::kClosed). Returns op's value.
+  // Runs `op(flags)` (returns >= 0 or -1 with errno; `flags` are MSG_DONTWAIT
+  // or, for a kernel wait, 0) until it succeeds, fails with something other
+  // than EINTR/EAGAIN, the deadline passes (Errc::kTimeout), or Close() is
+  // called (Errc::kClosed). Returns op's value.
   template <typename Op>
   Result<std::int64_t> Io(Dir dir, short events, Op&& op) {
     Guard g(*this);
@@ -58,7 +86,12 @@ class FdCore {
       if (closing_.load(std::memory_order_acquire)) return Errc::kClosed;
       const std::int64_t deadline = deadline_[static_cast<int>(dir)].load(std::memory_order_acquire);
       if (deadline != 0 && NowNs() >= deadline) return Errc::kTimeout;
-      const auto n = static_cast<std::int64_t>(op());
+      if (dir == Dir::kRead && deadline == 0 && KernelWaitNow()) {
+        auto r = KernelWait(op);
+        if (r.done) return r.result;
+        continue;
+      }
+      const auto n = static_cast<std::int64_t>(op(MSG_DONTWAIT));
       if (n >= 0) return n;
       const int err = errno;
       if (err == EINTR) continue;
@@ -135,9 +168,43 @@ class FdCore {
   };
 
   Result<void> Wait(Dir dir, short events);
+
+  bool KernelWaitNow() const noexcept {
+    return kernel_wait_.load(std::memory_order_relaxed) && !NonBlocking() &&
+           wait_slice_ns_.load(std::memory_order_relaxed) == 0;
+  }
+  struct KernelWaitResult {
+    bool done;  // false: look again (slice over, EINTR, the descriptor turned non-blocking)
+    Result<std::int64_t> result;
+  };
+  // One op(0) that may sleep in the kernel. Registered in kernel_readers_
+  // first, so that Close() either sees it (and shuts the reading side, which
+  // wakes it or makes it return at once) or it sees Close's closing_.
+  template <typename Op>
+  KernelWaitResult KernelWait(Op& op) {
+    if (!rcvtimeo_set_ && !SetKernelSlice()) return {false, 0};  // kernel_wait_ is now off
+    kernel_readers_.fetch_add(1, std::memory_order_seq_cst);
+    const bool closing = closing_.load(std::memory_order_seq_cst);
+    const auto n = closing ? -1 : static_cast<std::int64_t>(op(0));
+    const int err = errno;
+    kernel_readers_.fetch_sub(1, std::memory_order_seq_cst);
+    // Woken by Close: its shutdown makes the read return 0 (recvmmsg: a
+    // count of empty entries) or fail. What a read racing with Close got is
+    // dropped with the connection.
+    if (closing || closing_.load(std::memory_order_acquire)) return {true, Errc::kClosed};
+    if (n >= 0) return {true, n};
+    if (err == EINTR) return {false, 0};
+    if (err != EAGAIN) return {true, SystemError(err)};
+    // The slice ran out, or someone made the descriptor non-blocking (then
+    // poll from now on rather than spin).
+    if (!FdBlocking()) kernel_wait_.store(false, std::memory_order_relaxed);
+    return {false, 0};
+  }
+  bool SetKernelSlice() noexcept;  // SO_RCVTIMEO, once; on failure turns kernel waits off
+  bool FdBlocking() const noexcept;
   // Starts closing: refuses new calls, wakes waiters, waits for running
   // calls to leave. False when another Close/Release got there first.
-  bool Retire() noexcept;
+  bool Retire(bool wake_kernel_readers) noexcept;
   int WakeFd(Dir dir) noexcept;  // creates the direction's eventfd on first use; -1 on failure
 
   const int fd_;
@@ -150,6 +217,11 @@ class FdCore {
   std::atomic<bool> canceled_{false};
   std::atomic<std::int64_t> wait_slice_ns_{0};
   std::atomic<std::int64_t> deadline_[2] = {0, 0};
+  std::atomic<bool> kernel_wait_{false};
+  std::atomic<int> kernel_readers_{0};
+  bool rcvtimeo_set_ = false;      // touched only by the (one) reader
+  std::int64_t kernel_slice_ns_ = kKernelWaitSliceNs;
+  bool follows_mode_ = false;      // EnableKernelWait ran: O_NONBLOCK follows the mode; Release sets it
   static constexpr int kLive = -1;
   std::atomic<int> end_{kLive};
 };

@@ -38,12 +38,12 @@ template <typename Op>
 Result<std::int64_t> DataIo(FdCore& core, Assocs assocs, Dir dir, short events, Op&& op) {
   if (assocs == Assocs::kMany) return core.Io(dir, events, op);
   const int fd = core.fd();
-  auto n = core.Io(dir, events, [&]() -> ssize_t {
-    const ssize_t r = op();
+  auto n = core.Io(dir, events, [&](int flags) -> ssize_t {
+    const ssize_t r = op(flags);
     if (r >= 0) return r;
     const int err = errno;
     if (err == EINTR || (err == EAGAIN && !core.HasWaitSlice())) return r;
-    if (EndIfGone(core, fd, err == EAGAIN ? 0 : err) && err == EAGAIN) return op();  // now 0 or EPIPE
+    if (EndIfGone(core, fd, err == EAGAIN ? 0 : err) && err == EAGAIN) return op(flags);  // now 0 or EPIPE
     errno = err;
     return r;
   });
@@ -71,9 +71,9 @@ Result<bool> PeekNotification(FdCore& core, Assocs assocs) {
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   const int fd = core.fd();
-  auto n = DataIo(core, assocs, Dir::kRead, POLLIN, [&] {
+  auto n = DataIo(core, assocs, Dir::kRead, POLLIN, [&](int flags) {
     msg.msg_flags = 0;
-    return ::recvmsg(fd, &msg, MSG_PEEK);
+    return ::recvmsg(fd, &msg, flags | MSG_PEEK);
   });
   if (!n) return n.error();
   return Has(msg.msg_flags, RecvFlags::kNotification);
@@ -133,7 +133,7 @@ Result<Message> RecvMsg(FdCore& core, Assocs assocs, std::span<std::byte> buf, s
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   const int fd = core.fd();
-  auto n = DataIo(core, assocs, Dir::kRead, POLLIN, [&] {
+  auto n = DataIo(core, assocs, Dir::kRead, POLLIN, [&](int flags) {
     if (from != nullptr) {
       msg.msg_name = &from->addr;
       msg.msg_namelen = sizeof from->addr;
@@ -141,7 +141,7 @@ Result<Message> RecvMsg(FdCore& core, Assocs assocs, std::span<std::byte> buf, s
     msg.msg_control = oob.empty() ? nullptr : oob.data();
     msg.msg_controllen = oob.size();
     msg.msg_flags = 0;
-    return ::recvmsg(fd, &msg, 0);
+    return ::recvmsg(fd, &msg, flags);
   });
   if (!n) return n.error();
   if (from != nullptr) from->len = msg.msg_namelen;
@@ -247,7 +247,7 @@ Result<std::size_t> SendMsg(FdCore& core, Assocs assocs, std::span<const std::by
   msg.msg_control = control.empty() ? nullptr : control.data();
   msg.msg_controllen = control.size();
   const int fd = core.fd();
-  auto n = DataIo(core, assocs, Dir::kWrite, POLLOUT, [&] { return ::sendmsg(fd, &msg, flags | MSG_NOSIGNAL); });
+  auto n = DataIo(core, assocs, Dir::kWrite, POLLOUT, [&](int wait) { return ::sendmsg(fd, &msg, flags | wait | MSG_NOSIGNAL); });
   if (!n) return n.error();
   return static_cast<std::size_t>(*n);
 }

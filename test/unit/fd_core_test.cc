@@ -3,6 +3,7 @@
 // waking a blocked call, non-blocking mode.
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -37,7 +38,7 @@ struct Pair {
 netsctp::Result<std::int64_t> Recv(FdCore& core) {
   char c;
   const int fd = core.fd();
-  return core.Io(Dir::kRead, POLLIN, [&] { return ::recv(fd, &c, 1, 0); });
+  return core.Io(Dir::kRead, POLLIN, [&](int flags) { return ::recv(fd, &c, 1, flags); });
 }
 
 }  // namespace
@@ -168,7 +169,7 @@ TEST_CASE("a wait slice set while a call waits makes it re-check at once") {
     core.SetWaitSlice(10'000'000);  // 10 ms
   });
   const auto start = Clock::now();
-  auto r = core.Io(Dir::kRead, POLLIN, [&]() -> ssize_t {
+  auto r = core.Io(Dir::kRead, POLLIN, [&](int) -> ssize_t {
     if (ended) return 0;
     errno = EAGAIN;
     return -1;
@@ -202,7 +203,7 @@ TEST_CASE("a deadline set for one direction reaches its waiter while the other d
       core.SetDeadline(Dir::kWrite, DeadlineNs(Clock::now() + 100ms));
     });
     const int fd = core.fd();
-    auto w = core.Io(Dir::kWrite, POLLOUT, [&] { return ::send(fd, block, sizeof block, 0); });
+    auto w = core.Io(Dir::kWrite, POLLOUT, [&](int flags) { return ::send(fd, block, sizeof block, flags); });
     const auto write_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
     setter.join();
     CHECK(w.error() == Errc::kTimeout);
@@ -211,4 +212,148 @@ TEST_CASE("a deadline set for one direction reaches its waiter while the other d
     reader.join();
     CHECK(read_ms >= 0);
   }
+}
+
+// ---- kernel waits: a blocking read with no deadline sleeps inside the
+// system call, as a raw blocking reader does.
+
+namespace {
+
+// A blocking pair whose core sleeps in the kernel; `calls` counts the
+// system calls the read makes.
+struct KernelPair {
+  int a = -1, b = -1;
+  FdCore core;
+  std::atomic<int> calls{0};
+  explicit KernelPair(std::int64_t slice_ns) : core(MakePair(a, b)) {
+    core.SetKernelWaitSlice(slice_ns);
+    REQUIRE(core.EnableKernelWait(true).has_value());
+  }
+  ~KernelPair() {
+    if (b >= 0) close(b);
+  }
+  static int MakePair(int& a, int& b) {
+    int fds[2];
+    REQUIRE(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) == 0);
+    a = fds[0];
+    b = fds[1];
+    return a;
+  }
+  netsctp::Result<std::int64_t> Read() {
+    char c;
+    const int fd = core.fd();
+    return core.Io(Dir::kRead, POLLIN, [&](int flags) {
+      ++calls;
+      return ::recv(fd, &c, 1, flags);
+    });
+  }
+};
+
+long long MsSince(Clock::time_point t0) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+}
+
+}  // namespace
+
+TEST_CASE("a blocking read that waits for data makes one system call") {
+  KernelPair p(5'000'000'000);
+  std::thread t([&] {
+    std::this_thread::sleep_for(100ms);
+    REQUIRE(::send(p.b, "x", 1, 0) == 1);
+  });
+  auto r = p.Read();
+  t.join();
+  REQUIRE(r.has_value());
+  CHECK(*r == 1);
+  CHECK(p.calls == 1);  // not EAGAIN, poll, read again
+}
+
+TEST_CASE("Close wakes a read asleep in the kernel at once, not when its slice ends") {
+  KernelPair p(30'000'000'000);
+  std::atomic<bool> closed_ok{false};
+  std::thread t([&] {
+    std::this_thread::sleep_for(100ms);
+    closed_ok = p.core.Close().has_value();
+  });
+  const auto t0 = Clock::now();
+  auto r = p.Read();
+  const auto ms = MsSince(t0);
+  t.join();
+  CHECK(closed_ok);
+  CHECK(r.error() == Errc::kClosed);
+  CHECK(ms < 15'000);  // far below the 30 s slice
+  CHECK(p.calls == 1);
+}
+
+TEST_CASE("a deadline set from another thread reaches a read asleep in the kernel within its slice") {
+  KernelPair p(50'000'000);
+  std::thread t([&] {
+    std::this_thread::sleep_for(100ms);
+    p.core.SetDeadline(Dir::kRead, DeadlineNs(Clock::now() + 100ms));
+  });
+  const auto t0 = Clock::now();
+  auto r = p.Read();
+  const auto ms = MsSince(t0);
+  t.join();
+  CHECK(r.error() == Errc::kTimeout);
+  CHECK(ms >= 190);
+  CHECK(ms < 5000);
+}
+
+TEST_CASE("Release while a read sleeps in the kernel hands the socket back intact and non-blocking") {
+  KernelPair p(50'000'000);
+  netsctp::Result<std::int64_t> r = 0;
+  std::thread t([&] { r = p.Read(); });
+  std::this_thread::sleep_for(100ms);
+  const int fd = p.core.Release();
+  t.join();
+  REQUIRE(fd == p.a);
+  CHECK(r.error() == Errc::kClosed);
+  CHECK((fcntl(fd, F_GETFL) & O_NONBLOCK) != 0);
+  // Its reading side still works: nothing was shut.
+  REQUIRE(::send(p.b, "y", 1, 0) == 1);
+  char c = 0;
+  CHECK(::recv(fd, &c, 1, 0) == 1);
+  CHECK(c == 'y');
+  close(fd);
+}
+
+TEST_CASE("a read asleep in the kernel returns 0 at the peer's end") {
+  KernelPair p(5'000'000'000);
+  std::thread t([&] {
+    std::this_thread::sleep_for(100ms);
+    close(p.b);
+    p.b = -1;
+  });
+  auto r = p.Read();
+  t.join();
+  REQUIRE(r.has_value());
+  CHECK(*r == 0);
+}
+
+TEST_CASE("a descriptor made non-blocking behind the core's back does not make reads spin") {
+  KernelPair p(5'000'000'000);
+  const int fl = fcntl(p.a, F_GETFL);
+  REQUIRE(fcntl(p.a, F_SETFL, fl | O_NONBLOCK) == 0);
+  std::thread t([&] {
+    std::this_thread::sleep_for(200ms);
+    REQUIRE(::send(p.b, "x", 1, 0) == 1);
+  });
+  auto r = p.Read();
+  t.join();
+  REQUIRE(r.has_value());
+  CHECK(p.calls <= 3);  // EAGAIN once, then poll and read
+}
+
+TEST_CASE("reads with a deadline and non-blocking reads never sleep in the kernel") {
+  KernelPair p(5'000'000'000);
+  p.core.SetDeadline(Dir::kRead, DeadlineNs(Clock::now() + 100ms));
+  auto r = p.Read();
+  CHECK(r.error() == Errc::kTimeout);
+  p.core.SetDeadline(Dir::kRead, 0);
+  p.core.SetNonBlocking(true);
+  const auto t0 = Clock::now();
+  auto n = p.Read();
+  CHECK(n.error() == std::errc::resource_unavailable_try_again);
+  CHECK(MsSince(t0) < 2000);
 }
