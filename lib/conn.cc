@@ -152,6 +152,56 @@ Result<std::size_t> SctpConn::WriteMsg(std::span<const std::byte> buf, const Snd
   return WriteMsgExt(buf, info, nullptr);
 }
 
+// A stream's remembered policy fills in what the caller left open; an
+// explicit pr always wins. A write without SndInfo is left to the kernel's
+// default send info (its stream is not known here). Returns `info` or
+// `adjusted`, filled.
+const SndInfo* SctpConn::WithStreamPolicy(const SndInfo* info, SndInfo& adjusted) const noexcept {
+  const StreamPolicy* policy = info != nullptr && info->sid < stream_policy_.size() && stream_policy_[info->sid]
+                                   ? &*stream_policy_[info->sid]
+                                   : nullptr;
+  if (policy == nullptr || info->pr) return info;
+  adjusted = *info;
+  adjusted.pr = policy->pr;
+  if (policy->unordered) adjusted.flags = adjusted.flags | SndFlags::kUnordered;
+  return &adjusted;
+}
+
+Result<std::size_t> SctpConn::WriteMsgs(std::span<const OutMsg> msgs) {
+  if (!core_) return kBadFd;
+  std::array<mmsghdr, kMaxBatch> hdrs;
+  std::array<iovec, kMaxBatch> iovs;
+  alignas(cmsghdr) std::array<std::array<std::byte, internal::kSndPrInfoSpace>, kMaxBatch> controls;
+  std::size_t sent = 0;
+  while (sent < msgs.size()) {
+    const auto part = msgs.subspan(sent, std::min(kMaxBatch, msgs.size() - sent));
+    for (std::size_t i = 0; i < part.size(); ++i) {
+      SndInfo adjusted;
+      const SndInfo* info = WithStreamPolicy(part[i].info, adjusted);
+      iovs[i] = {const_cast<std::byte*>(part[i].data.data()), part[i].data.size()};
+      hdrs[i] = {};
+      hdrs[i].msg_hdr.msg_iov = &iovs[i];
+      hdrs[i].msg_hdr.msg_iovlen = 1;
+      const std::size_t len = info != nullptr ? internal::EncodeSndPrInfo(*info, controls[i]) : 0;
+      hdrs[i].msg_hdr.msg_control = len != 0 ? controls[i].data() : nullptr;
+      hdrs[i].msg_hdr.msg_controllen = len;
+    }
+    auto n = internal::SendMsgs(*core_, kOne, std::span(hdrs).first(part.size()));
+    if (!n) {
+      if (sent > 0) return sent;
+      return n.error();
+    }
+    sent += *n;
+    if (*n < part.size()) break;
+  }
+  return sent;
+}
+
+Result<std::size_t> SctpConn::ReadMsgs(std::span<InMsg> msgs) {
+  if (!core_) return kBadFd;
+  return internal::RecvMsgs(*core_, kOne, msgs);
+}
+
 Result<std::size_t> SctpConn::WriteMsgExt(std::span<const std::byte> buf, const SndInfo* info, const IpAddr* to,
                                           int msg_flags) {
   if (!core_) return kBadFd;
@@ -159,18 +209,7 @@ Result<std::size_t> SctpConn::WriteMsgExt(std::span<const std::byte> buf, const 
   sockaddr_storage dest;
   socklen_t dest_len = 0;
   SndInfo adjusted;
-  // A stream's remembered policy fills in what the caller left open; an
-  // explicit pr always wins. A write without SndInfo is left to the
-  // kernel's default send info (its stream is not known here).
-  const StreamPolicy* policy = info != nullptr && info->sid < stream_policy_.size() && stream_policy_[info->sid]
-                                   ? &*stream_policy_[info->sid]
-                                   : nullptr;
-  if (policy != nullptr && !info->pr) {
-    adjusted = *info;
-    adjusted.pr = policy->pr;
-    if (policy->unordered) adjusted.flags = adjusted.flags | SndFlags::kUnordered;
-    info = &adjusted;
-  }
+  info = WithStreamPolicy(info, adjusted);
   if (to != nullptr) {
     // The override goes to the association's port; every field of `info`
     // is kept (go-sctp dropped them when the PPID was 0).

@@ -75,6 +75,23 @@ struct MsgOrEvent {
   bool IsEvent() const noexcept { return event.has_value(); }
 };
 
+// One message of a WriteMsgs batch: its bytes and, optionally, its send info
+// (stream, PPID, flags, PR policy), as for WriteMsg.
+struct OutMsg {
+  std::span<const std::byte> data;
+  const SndInfo* info = nullptr;
+};
+
+// One message of a ReadMsgs batch: the buffer to read into, and what was read
+// there (as ReadMsg returns it).
+struct InMsg {
+  std::span<std::byte> buf;
+  Message msg{};
+};
+
+// The most messages WriteMsgs hands the kernel, and ReadMsgs reads, per system call.
+inline constexpr std::size_t kMaxBatch = 64;
+
 class SctpConn {
  public:
   SctpConn() noexcept;  // empty: every call fails with bad_file_descriptor
@@ -148,6 +165,28 @@ class SctpConn {
   // until the write deadline or Close.
   Result<std::size_t> WriteMsg(std::span<const std::byte> buf, const SndInfo* info = nullptr);
   Result<std::size_t> WriteMsg(std::span<const std::byte> buf, const SndInfo& info) { return WriteMsg(buf, &info); }
+
+  // Batched WriteMsg: sends the messages in order, each with its own info (a
+  // stream's remembered policy applies as for WriteMsg), in runs of up to
+  // kMaxBatch: the messages of a run but the last go in one sendmmsg with
+  // MSG_MORE, so the kernel bundles small messages into full packets instead
+  // of one packet each, and the last goes without it to let them go. A run
+  // holds only what fits in the free send buffer (SO_MEMINFO), so a full
+  // buffer never leaves it held. Returns how many messages were sent, from
+  // the start of `msgs`: all, or fewer when one could not be sent after
+  // others were (in non-blocking mode the send buffer filled; the deadline
+  // passed; that message failed, e.g. its stream is beyond the negotiated
+  // count: then the messages of its run before it wait for the next write).
+  // An error is returned only when the first message could not be sent, so
+  // calling again with the rest reports why it stopped. No allocation.
+  Result<std::size_t> WriteMsgs(std::span<const OutMsg> msgs);
+  // Batched ReadMsg: waits (as ReadMsg does) for at least one message, then
+  // reads what is already queued, up to msgs.size() and kMaxBatch, in one
+  // recvmmsg; fills msgs[i].msg for each and returns how many. Each entry is
+  // what ReadMsg would have returned: a message longer than its buffer
+  // continues in the next entry (no kEor), notifications come as they are.
+  // The association's end: that of ReadMsg when nothing was read first.
+  Result<std::size_t> ReadMsgs(std::span<InMsg> msgs);
   // A remembered policy for one outgoing stream (the way a WebRTC data
   // channel or a userspace stack's stream is configured once): every WriteMsg
   // on that stream whose SndInfo carries no `pr` of its own uses `pr`, and is
@@ -286,6 +325,7 @@ class SctpConn {
   Result<void> InitAddrs();
   // FinishConnect without the error context.
   Result<void> CompleteConnect();
+  const SndInfo* WithStreamPolicy(const SndInfo* info, SndInfo& adjusted) const noexcept;
   Result<void> Bind(std::string_view addresses, int flags);
   Result<void> Bind(const SctpAddr& addresses, int flags);
 

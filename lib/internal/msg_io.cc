@@ -1,6 +1,7 @@
 #include "internal/msg_io.h"
 
 #include <netinet/in.h>
+#include <linux/sock_diag.h>
 #include <netinet/sctp.h>
 
 #include <algorithm>
@@ -104,6 +105,25 @@ void EndOnAssocEnd(FdCore& core, std::span<const std::byte> bytes) {
   });
 }
 
+// What one recvmsg (or one entry of recvmmsg) read, as a Message; false when
+// it is the association's end (Assocs::kOne: an empty read).
+bool ToMessage(FdCore& core, Assocs assocs, std::size_t n, const msghdr& msg, std::span<std::byte> buf,
+               Message& m) {
+  m.n = n;
+  m.flags = msg.msg_flags;
+  m.has_info = false;
+  if (assocs == Assocs::kOne && m.n == 0 && msg.msg_controllen == 0 && !m.Notification()) return false;
+  if (!m.Notification()) {
+    m.has_info = DecodeRcvInfo(
+        std::span<const std::byte>(static_cast<const std::byte*>(msg.msg_control), msg.msg_controllen), m.info);
+  } else if (m.Eor()) {
+    // Notifications are rare: this is off the data path.
+    LogNotification(buf.first(m.n));
+    if (assocs == Assocs::kOne) EndOnAssocEnd(core, buf.first(m.n));
+  }
+  return true;
+}
+
 }  // namespace
 
 // Called only on failures and, after our own CloseWrite, on EAGAIN: costs
@@ -146,18 +166,42 @@ Result<Message> RecvMsg(FdCore& core, Assocs assocs, std::span<std::byte> buf, s
   if (!n) return n.error();
   if (from != nullptr) from->len = msg.msg_namelen;
   Message m;
-  m.n = static_cast<std::size_t>(*n);
-  m.flags = msg.msg_flags;
-  if (assocs == Assocs::kOne && m.n == 0 && msg.msg_controllen == 0 && !m.Notification()) return EndError(core);
-  if (!m.Notification()) {
-    m.has_info = DecodeRcvInfo(
-        std::span<const std::byte>(static_cast<const std::byte*>(msg.msg_control), msg.msg_controllen), m.info);
-  } else if (m.Eor()) {
-    // Notifications are rare: this is off the data path.
-    LogNotification(buf.first(m.n));
-    if (assocs == Assocs::kOne) EndOnAssocEnd(core, buf.first(m.n));
-  }
+  if (!ToMessage(core, assocs, static_cast<std::size_t>(*n), msg, buf, m)) return EndError(core);
   return m;
+}
+
+Result<std::size_t> RecvMsgs(FdCore& core, Assocs assocs, std::span<InMsg> msgs) {
+  const std::size_t count = std::min(msgs.size(), kMaxBatch);
+  if (count == 0) return 0;
+  std::array<mmsghdr, kMaxBatch> hdrs;
+  std::array<iovec, kMaxBatch> iovs;
+  alignas(cmsghdr) std::array<std::array<std::byte, kRcvInfoSpace>, kMaxBatch> controls;
+  for (std::size_t i = 0; i < count; ++i) {
+    iovs[i] = {msgs[i].buf.data(), msgs[i].buf.size()};
+    hdrs[i] = {};
+    hdrs[i].msg_hdr.msg_iov = &iovs[i];
+    hdrs[i].msg_hdr.msg_iovlen = 1;
+    hdrs[i].msg_hdr.msg_control = controls[i].data();
+  }
+  const int fd = core.fd();
+  auto n = DataIo(core, assocs, Dir::kRead, POLLIN, [&](int flags) {
+    for (std::size_t i = 0; i < count; ++i) {
+      hdrs[i].msg_hdr.msg_controllen = kRcvInfoSpace;
+      hdrs[i].msg_hdr.msg_flags = 0;
+    }
+    // MSG_WAITFORONE: only the first may wait; the rest are what is queued.
+    return ::recvmmsg(fd, hdrs.data(), static_cast<unsigned>(count), flags | MSG_WAITFORONE, nullptr);
+  });
+  if (!n) return n.error();
+  const auto got = static_cast<std::size_t>(*n);
+  for (std::size_t i = 0; i < got; ++i) {
+    if (!ToMessage(core, assocs, hdrs[i].msg_len, hdrs[i].msg_hdr, msgs[i].buf, msgs[i].msg)) {
+      // The end after some messages: they are returned, the next read reports it.
+      if (i == 0) return EndError(core);
+      return i;
+    }
+  }
+  return got;
 }
 
 Result<Message> ReadFullMsg(FdCore& core, Assocs assocs, std::unique_ptr<PartialMsg>& partial,
@@ -250,6 +294,71 @@ Result<std::size_t> SendMsg(FdCore& core, Assocs assocs, std::span<const std::by
   auto n = DataIo(core, assocs, Dir::kWrite, POLLOUT, [&](int wait) { return ::sendmsg(fd, &msg, flags | wait | MSG_NOSIGNAL); });
   if (!n) return n.error();
   return static_cast<std::size_t>(*n);
+}
+
+namespace {
+
+// What the kernel charges a queued message against the send buffer, at most:
+// the buffer holding its bytes (rounded up by the allocator, up to twice
+// their size) plus the chunk and buffer bookkeeping. A high guess only
+// shortens runs; a low one could leave a run held (see SendMsgs).
+constexpr std::size_t Charge(std::size_t bytes) { return 2 * bytes + 2048; }
+
+// Free space in the send buffer: SO_SNDBUF less what is queued (Linux SCTP's
+// own measure with the default per-socket send buffer policy). 0 if unknown.
+std::size_t SendSpace(int fd) {
+  std::array<std::uint32_t, SK_MEMINFO_VARS> mem{};
+  socklen_t len = sizeof mem;
+  if (::getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem.data(), &len) != 0 || len < sizeof mem) return 0;
+  const std::uint32_t sndbuf = mem[SK_MEMINFO_SNDBUF], queued = mem[SK_MEMINFO_WMEM_QUEUED];
+  return sndbuf > queued ? sndbuf - queued : 0;
+}
+
+}  // namespace
+
+Result<std::size_t> SendMsgs(FdCore& core, Assocs assocs, std::span<mmsghdr> msgs) {
+  const int fd = core.fd();
+  std::size_t sent = 0;
+  while (sent < msgs.size()) {
+    // A run: the messages that surely fit in the free send space, all but
+    // the last with MSG_MORE (one sendmmsg; the kernel holds them to fill
+    // packets), the last alone without it (it lets them go). MSG_MORE holds
+    // queued data until a send without it: a run cut short by a full buffer
+    // could hold what it queued with nothing in flight to free space for
+    // that send, so a run never outgrows the space. Three system calls per
+    // run, up to kMaxBatch messages.
+    std::size_t run = 1;
+    if (msgs.size() - sent > 1) {
+      std::size_t space = SendSpace(fd), need = 0;
+      run = 0;
+      while (sent + run < msgs.size()) {
+        need += Charge(msgs[sent + run].msg_hdr.msg_iov->iov_len);
+        if (need > space) break;
+        ++run;
+      }
+      run = std::max<std::size_t>(run, 1);
+    }
+    const auto send = [&](std::size_t from, std::size_t count, int more) -> Result<std::size_t> {
+      auto n = DataIo(core, assocs, Dir::kWrite, POLLOUT, [&](int wait) {
+        return ::sendmmsg(fd, msgs.data() + from, static_cast<unsigned>(count), more | wait | MSG_NOSIGNAL);
+      });
+      if (!n) return n.error();
+      return static_cast<std::size_t>(*n);
+    };
+    if (run > 1) {
+      auto n = send(sent, run - 1, MSG_MORE);
+      if (!n) return sent > 0 ? Result<std::size_t>(sent) : n;
+      sent += *n;
+      // Cut short: the next message failed, or (should the guess above be
+      // low) found the buffer full. The next round finds out which: an error
+      // ends the batch, EAGAIN waits as any write does.
+      if (*n < run - 1) continue;
+    }
+    auto last = send(sent, 1, 0);
+    if (!last) return sent > 0 ? Result<std::size_t>(sent) : last;
+    sent += *last;
+  }
+  return sent;
 }
 
 }  // namespace netsctp::internal

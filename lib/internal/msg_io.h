@@ -62,6 +62,15 @@ Result<MsgOrEvent> ReadMsgOrEvent(FdCore& core, Assocs assocs, std::unique_ptr<P
 Result<std::size_t> SendMsg(FdCore& core, Assocs assocs, std::span<const std::byte> buf,
                             std::span<std::byte> control, const sockaddr* to, socklen_t to_len, int flags);
 
+// Batched RecvMsg: one recvmmsg of up to kMaxBatch messages that waits for the
+// first (see SctpConn::ReadMsgs).
+Result<std::size_t> RecvMsgs(FdCore& core, Assocs assocs, std::span<InMsg> msgs);
+
+// Batched SendMsg: sends `msgs` (complete headers, control included) in
+// order, in runs that bundle with MSG_MORE (see SctpConn::WriteMsgs).
+// Returns how many were sent; an error only when none was.
+Result<std::size_t> SendMsgs(FdCore& core, Assocs assocs, std::span<mmsghdr> msgs);
+
 // Whether the association of a one-to-one `core` has ended; ends the core
 // when it has (see FdCore::End) and returns the reason reads and writes give.
 // Must run while `core` is in use.
