@@ -322,16 +322,18 @@ inline std::string PrivateNetwork() {
   return "netns";
 }
 
-// Loads a kernel module from the lab's module tree (user-mode Linux) or with
+// Loads a kernel module unless it is loaded (the qemu lab loads the ones the
+// tests need at boot): from the lab's module tree (user-mode Linux) or with
 // modprobe; `rel` is the path under kernel/, e.g. "net/sched/sch_prio.ko".
 inline void LoadModule(const std::string& rel) {
   const char* dir = std::getenv("SCTP_LAB_MODULES");
   std::string name = rel.substr(rel.rfind('/') + 1);
   name = name.substr(0, name.size() - 3);
+  const std::string loaded = "grep -q '^" + name + " ' /proc/modules || ";
   if (dir != nullptr && *dir != '\0') {
-    Sh("grep -q '^" + name + " ' /proc/modules || insmod " + std::string(dir) + '/' + rel);
+    Sh(loaded + "insmod " + std::string(dir) + '/' + rel);
   } else {
-    Sh("modprobe " + name);
+    Sh(loaded + "modprobe " + name);
   }
 }
 
