@@ -301,10 +301,12 @@ TEST_CASE("per-association options on an endpoint: each association keeps its ow
   CHECK(shutdowns(idb) == 1);
 
   // Defaults: the next association starts with them, the endpoint's own stay.
-  MUST(ep.Defaults().SetRtoInfo({2000, 250, 5000}));
+  // Whole multiples of 100 ms: Linux keeps RTOs in clock ticks, so a value
+  // between ticks reads back rounded (250 ms is 252 with HZ=250).
+  MUST(ep.Defaults().SetRtoInfo({2000, 300, 5000}));
   SctpConn c = DialEp(ep);
   WaitCommUps(ep, seen, 3);
-  CHECK(MUST(MUST(ep.Assoc(IdOf(ep, c))).GetRtoInfo()) == netsctp::RtoInfo{2000, 250, 5000});
+  CHECK(MUST(MUST(ep.Assoc(IdOf(ep, c))).GetRtoInfo()) == netsctp::RtoInfo{2000, 300, 5000});
 }
 
 TEST_CASE("events per association: SHUTDOWN_COMP and COMM_LOST name the right id while the others go on") {

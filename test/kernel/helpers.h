@@ -69,6 +69,13 @@ template <>
 struct StringMaker<netsctp::SctpAddr> {
   static std::string convert(const netsctp::SctpAddr& a) { return a.String(); }
 };
+template <>
+struct StringMaker<netsctp::RtoInfo> {
+  static std::string convert(const netsctp::RtoInfo& r) {
+    return "{initial " + std::to_string(r.initial) + ", min " + std::to_string(r.min) + ", max " +
+           std::to_string(r.max) + "}";
+  }
+};
 }  // namespace Catch
 
 namespace ktest {
