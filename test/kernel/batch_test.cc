@@ -48,61 +48,82 @@ struct Batch {
 };
 
 // Reads `count` data messages with ReadMsgs; checks each against its index
-// (body, stream, PPID), order within each ordered stream, none twice.
+// (body, stream, PPID), order within each ordered stream, none twice. It
+// runs on a reader thread, so it records problems instead of asserting
+// (Catch's assertions are for the test's own thread): check `problems`
+// after the join.
 struct Checker {
   std::size_t size;
   std::map<std::uint16_t, std::uint32_t> last_ordered;  // by stream
   std::vector<bool> seen;
+  std::vector<std::string> problems;
   std::size_t calls = 0, most_in_one_call = 0;
   Checker(std::size_t total, std::size_t sz) : size(sz), seen(total, false) {}
+
+  std::size_t Seen() const { return static_cast<std::size_t>(std::count(seen.begin(), seen.end(), true)); }
 
   void ReadAll(netsctp::SctpConn& c, std::size_t count) {
     std::vector<std::vector<std::byte>> bufs(netsctp::kMaxBatch, std::vector<std::byte>(size + 16));
     std::vector<InMsg> in(netsctp::kMaxBatch);
-    MUST(c.SetReadDeadline(In(20s)));
+    if (!c.SetReadDeadline(In(20s))) return Problem("SetReadDeadline failed");
     std::size_t got = 0;
-    while (got < count) {
+    while (got < count && problems.empty()) {
       for (std::size_t i = 0; i < in.size(); ++i) in[i].buf = bufs[i];
-      const std::size_t n = MUST(c.ReadMsgs(in));
-      REQUIRE(n >= 1);
-      REQUIRE(n <= in.size());
+      auto n = c.ReadMsgs(in);
+      if (!n) return Problem("ReadMsgs after " + std::to_string(got) + ": " + n.error().message());
+      if (*n < 1 || *n > in.size()) return Problem("ReadMsgs returned " + std::to_string(*n));
       ++calls;
-      most_in_one_call = std::max(most_in_one_call, n);
-      for (std::size_t k = 0; k < n; ++k) {
-        const netsctp::Message& m = in[k].msg;
-        if (m.Notification()) continue;
+      most_in_one_call = std::max(most_in_one_call, *n);
+      for (std::size_t k = 0; k < *n; ++k) {
+        if (in[k].msg.Notification()) continue;
         Check(in[k]);
         ++got;
       }
     }
-    MUST(c.SetReadDeadline(netsctp::kNoDeadline));
+    (void)c.SetReadDeadline(netsctp::kNoDeadline);
   }
+
+  void Problem(std::string what) { problems.push_back(std::move(what)); }
 
   void Check(const InMsg& in) {
     const netsctp::Message& m = in.msg;
-    REQUIRE(m.Eor());
-    REQUIRE(m.n == size);
-    REQUIRE(m.has_info);
-    std::uint32_t idx;
-    std::memcpy(&idx, in.buf.data(), sizeof idx);
-    REQUIRE(idx < seen.size());
-    INFO("message " << idx);
-    CHECK_FALSE(seen[idx]);
+    std::uint32_t idx = 0;
+    if (m.n >= sizeof idx) std::memcpy(&idx, in.buf.data(), sizeof idx);
+    const std::string at = "message " + std::to_string(idx) + ": ";
+    if (!m.Eor() || m.n != size || !m.has_info || idx >= seen.size()) {
+      return Problem(at + "eor " + std::to_string(m.Eor()) + ", " + std::to_string(m.n) + " bytes, info " +
+                     std::to_string(m.has_info));
+    }
+    if (seen[idx]) Problem(at + "twice");
     seen[idx] = true;
     std::string expect = Pattern(size, idx);
     std::memcpy(expect.data(), &idx, sizeof idx);
-    CHECK(Text(in.buf.first(m.n)) == expect);
-    CHECK(m.info.sid == idx % 4);
-    CHECK(m.info.ppid == 1000 + idx);
+    if (Text(in.buf.first(m.n)) != expect) Problem(at + "bytes differ");
+    if (m.info.sid != idx % 4 || m.info.ppid != 1000 + idx) {
+      Problem(at + "sid " + std::to_string(m.info.sid) + " ppid " + std::to_string(m.info.ppid));
+    }
     const bool unordered = m.info.Unordered();
-    CHECK(unordered == (idx % 5 == 0));
+    if (unordered != (idx % 5 == 0)) Problem(at + "unordered flag " + std::to_string(unordered));
     if (!unordered) {
       auto it = last_ordered.find(m.info.sid);
-      if (it != last_ordered.end()) CHECK(idx > it->second);
+      if (it != last_ordered.end() && idx <= it->second) Problem(at + "after " + std::to_string(it->second));
       last_ordered[m.info.sid] = idx;
     }
   }
 };
+
+std::string Joined(const std::vector<std::string>& lines) {
+  std::string all;
+  for (const std::string& l : lines) all += l + '\n';
+  return all;
+}
+
+// Catch's report of a Checker, on the test's thread.
+#define CHECK_CLEAN(check)                \
+  do {                                    \
+    INFO(Joined((check).problems));       \
+    CHECK((check).problems.empty());      \
+  } while (false)
 
 PairOptions Streams(std::uint16_t n) {
   PairOptions o;
@@ -132,7 +153,8 @@ TEST_CASE("WriteMsgs and ReadMsgs deliver every message intact, with its own str
     const std::size_t sent = MUST(p.client.WriteMsgs(b.out));
     reader.join();
     CHECK(sent == kCount);
-    CHECK(std::count(check.seen.begin(), check.seen.end(), true) == static_cast<long>(kCount));
+    CHECK_CLEAN(check);
+    CHECK(check.Seen() == kCount);
   }
 }
 
@@ -145,6 +167,7 @@ TEST_CASE("ReadMsgs returns what is queued in one call, and waits for the first"
   std::this_thread::sleep_for(300ms);
   Checker check(kCount, 100);
   check.ReadAll(p.server, kCount);
+  CHECK_CLEAN(check);
   INFO("calls " << check.calls);
   CHECK(check.most_in_one_call > 1);
   CHECK(check.calls < kCount);
@@ -178,6 +201,7 @@ TEST_CASE("WriteMsgs bundles small messages into few packets; single writes do n
     std::thread reader([&] { check.ReadAll(p.server, kCount); });
     for (const OutMsg& m : b.out) MUST(p.client.WriteMsg(m.data, m.info));
     reader.join();
+    CHECK_CLEAN(check);
   }
   const std::uint64_t single_packets = packets() - p0, single_chunks = DataChunksOut(p.client) - c0;
   // The same messages batched.
@@ -187,9 +211,10 @@ TEST_CASE("WriteMsgs bundles small messages into few packets; single writes do n
     Checker check(kCount, 64);
     std::thread reader([&] { check.ReadAll(p.server, kCount); });
     for (std::size_t i = 0; i < kCount; i += 64) {
-      REQUIRE(MUST(p.client.WriteMsgs(std::span(b.out).subspan(i, 64))) == 64);
+      CHECK(MUST(p.client.WriteMsgs(std::span(b.out).subspan(i, 64))) == 64);
     }
     reader.join();
+    CHECK_CLEAN(check);
   }
   const std::uint64_t batch_packets = packets() - p1, batch_chunks = DataChunksOut(p.client) - c1;
   std::printf("# %zu messages of 64 B: single writes %llu packets for %llu DATA chunks; WriteMsgs %llu packets "
@@ -222,7 +247,8 @@ TEST_CASE("a WriteMsgs that stops part way says how many went; a call with the r
     Checker check(10, 64);
     check.seen[6] = true;  // never sent
     check.ReadAll(p.server, 9);
-    CHECK(std::count(check.seen.begin(), check.seen.end(), true) == 10);
+    CHECK_CLEAN(check);
+    CHECK(check.Seen() == 10);
   }
   SECTION("non-blocking, the send buffer fills") {
     MUST(p.client.SetNonBlocking(true));
@@ -243,7 +269,8 @@ TEST_CASE("a WriteMsgs that stops part way says how many went; a call with the r
       sent += *n;
     }
     reader.join();
-    CHECK(std::count(check.seen.begin(), check.seen.end(), true) == static_cast<long>(kCount));
+    CHECK_CLEAN(check);
+    CHECK(check.Seen() == kCount);
   }
 }
 
