@@ -1,6 +1,20 @@
 // The allocation counter of alloc_count.h: every replaceable global
 // allocation function, counting the calling thread's allocations while asked.
+// Under ThreadSanitizer, whose runtime defines the allocation functions
+// itself, the sanitizer's allocation hook counts instead (every heap
+// allocation, malloc included).
 #include "alloc_count.h"
+
+#if defined(__SANITIZE_THREAD__)
+#define ALLOC_COUNT_HOOK 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define ALLOC_COUNT_HOOK 1
+#endif
+#endif
+#ifdef ALLOC_COUNT_HOOK
+#include <sanitizer/allocator_interface.h>
+#endif
 
 #include <cstddef>
 #include <cstdlib>
@@ -11,11 +25,22 @@ namespace {
 thread_local bool counting = false;
 thread_local long allocations = 0;
 
+#ifdef ALLOC_COUNT_HOOK
+void OnMalloc(const volatile void*, std::size_t) {
+  if (counting) ++allocations;
+}
+void OnFree(const volatile void*) {}
+#endif
+
 }  // namespace
 
 namespace alloc_count {
 
 void Start() noexcept {
+#ifdef ALLOC_COUNT_HOOK
+  static const bool installed = __sanitizer_install_malloc_and_free_hooks(OnMalloc, OnFree) != 0;
+  (void)installed;
+#endif
   allocations = 0;
   counting = true;
 }
@@ -34,6 +59,7 @@ long Stop() noexcept {
 // here with free(), or the other way round, which ASan reports as an
 // alloc-dealloc mismatch. (GCC flags malloc/free inside replaced new/delete as
 // mismatched.)
+#ifndef ALLOC_COUNT_HOOK
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
@@ -80,3 +106,4 @@ void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::fre
 void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
 void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
+#endif  // ALLOC_COUNT_HOOK
