@@ -441,7 +441,7 @@ class NetsctpEnd : public End {
 std::string Failed(const char* what, const netsctp::Error& e) { return std::string(what) + ": " + e.message(); }
 
 // WriteMsg(buf, SndInfo) / ReadMsg(buf).
-class MsgEnd final : public NetsctpEnd {
+class MsgEnd : public NetsctpEnd {
  public:
   using NetsctpEnd::NetsctpEnd;
   std::string Send(std::span<const std::span<const std::byte>> msgs) override {
@@ -493,18 +493,10 @@ class RwEnd final : public NetsctpEnd {
   std::size_t got_ = 0;
 };
 
-// WriteMsg / ReadMsgOrEvent: the common event loop's read.
-class EventEnd final : public NetsctpEnd {
+// WriteMsg (as MsgEnd) / ReadMsgOrEvent: the common event loop's read.
+class EventEnd final : public MsgEnd {
  public:
-  using NetsctpEnd::NetsctpEnd;
-  std::string Send(std::span<const std::span<const std::byte>> msgs) override {
-    for (const auto& m : msgs) {
-      auto r = conn_.WriteMsg(m, info_);
-      if (!r) return Failed("WriteMsg", r.error());
-      if (*r != m.size()) return "WriteMsg sent " + std::to_string(*r) + " B";
-    }
-    return {};
-  }
+  using MsgEnd::MsgEnd;
   std::string Recv(std::span<const std::span<std::byte>> bufs, std::span<Piece> pieces, std::size_t& count) override {
     auto r = conn_.ReadMsgOrEvent(bufs[0]);
     if (!r) return Failed("ReadMsgOrEvent", r.error());
