@@ -132,8 +132,14 @@ check "SIGTERM stops qemu (exit 143)" $? "exit $rc after ${elapsed}s" "$(cat "$s
   '"'"' "$@"; }
   call() { lab net exec a perl -e '"'"'
     use Socket qw(:DEFAULT inet_pton); my ($h, $f) = @ARGV; my $fam = $f eq "6" ? AF_INET6 : AF_INET;
-    socket(my $s, $fam, SOCK_STREAM, 132) or die "socket: $!\n";
-    connect($s, $f eq "6" ? pack_sockaddr_in6(7000, inet_pton($fam, $h)) : pack_sockaddr_in(7000, inet_aton($h))) or die "connect: $!\n";
+    my $to = $f eq "6" ? pack_sockaddr_in6(7000, inet_pton($fam, $h)) : pack_sockaddr_in(7000, inet_aton($h));
+    my $s;  # the server may still be starting on a busy host: try for 10 s, a new socket each time
+    for my $try (1 .. 40) {
+      socket($s, $fam, SOCK_STREAM, 132) or die "socket: $!\n";
+      last if connect($s, $to);
+      die "connect: $!\n" if $try == 40;
+      close($s); select(undef, undef, undef, 0.25);
+    }
     syswrite($s, "hello"); my $r; sysread($s, $r, 64); print "$r\n";
   '"'"' "$@"; }
   serve "$b1" 4 & sleep 1; [ "$(call "$b1" 4)" = got:hello ]; wait
