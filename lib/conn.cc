@@ -128,14 +128,29 @@ Result<std::size_t> SctpConn::Read(std::span<std::byte> buf) {
 
 Result<std::size_t> SctpConn::Write(std::span<const std::byte> buf) { return WriteMsgExt(buf, nullptr, nullptr); }
 
+namespace {
+
+// ReadMsg and ReadMsgExt: the Result is filled in place, one object from the
+// system call to the caller.
+Result<Message> ReadInto(FdCore* core, std::span<std::byte> buf, std::span<std::byte> oob) {
+  Result<Message> m;
+  if (core == nullptr) {
+    m = kBadFd;
+  } else if (const auto n = internal::RecvMsg(*core, kOne, buf, oob, nullptr, *m); n < 0) {
+    m = internal::IoError(n);
+  }
+  return m;
+}
+
+}  // namespace
+
 Result<Message> SctpConn::ReadMsg(std::span<std::byte> buf) {
   alignas(cmsghdr) std::array<std::byte, internal::kRcvInfoSpace> control;
-  return ReadMsgExt(buf, control);
+  return ReadInto(core_.get(), buf, control);
 }
 
 Result<Message> SctpConn::ReadMsgExt(std::span<std::byte> buf, std::span<std::byte> oob) {
-  if (!core_) return kBadFd;
-  return internal::RecvMsg(*core_, kOne, buf, oob, nullptr);
+  return ReadInto(core_.get(), buf, oob);
 }
 
 Result<Message> SctpConn::ReadFullMsg(std::span<std::byte> buf) {
@@ -157,6 +172,7 @@ Result<std::size_t> SctpConn::WriteMsg(std::span<const std::byte> buf, const Snd
 // default send info (its stream is not known here). Returns `info` or
 // `adjusted`, filled.
 const SndInfo* SctpConn::WithStreamPolicy(const SndInfo* info, SndInfo& adjusted) const noexcept {
+  if (stream_policy_.empty()) [[likely]] return info;
   const StreamPolicy* policy = info != nullptr && info->sid < stream_policy_.size() && stream_policy_[info->sid]
                                    ? &*stream_policy_[info->sid]
                                    : nullptr;
@@ -186,20 +202,20 @@ Result<std::size_t> SctpConn::WriteMsgs(std::span<const OutMsg> msgs) {
       hdrs[i].msg_hdr.msg_control = len != 0 ? controls[i].data() : nullptr;
       hdrs[i].msg_hdr.msg_controllen = len;
     }
-    auto n = internal::SendMsgs(*core_, kOne, std::span(hdrs).first(part.size()));
-    if (!n) {
+    const auto n = internal::SendMsgs(*core_, kOne, std::span(hdrs).first(part.size()));
+    if (n < 0) {
       if (sent > 0) return sent;
-      return n.error();
+      return internal::IoError(n);
     }
-    sent += *n;
-    if (*n < part.size()) break;
+    sent += static_cast<std::size_t>(n);
+    if (static_cast<std::size_t>(n) < part.size()) break;
   }
   return sent;
 }
 
 Result<std::size_t> SctpConn::ReadMsgs(std::span<InMsg> msgs) {
   if (!core_) return kBadFd;
-  return internal::RecvMsgs(*core_, kOne, msgs);
+  return internal::SizeResult(internal::RecvMsgs(*core_, kOne, msgs));
 }
 
 Result<std::size_t> SctpConn::WriteMsgExt(std::span<const std::byte> buf, const SndInfo* info, const IpAddr* to,
@@ -221,8 +237,9 @@ Result<std::size_t> SctpConn::WriteMsgExt(std::span<const std::byte> buf, const 
     info = &adjusted;
   }
   const std::size_t control_len = info != nullptr ? internal::EncodeSndPrInfo(*info, control) : 0;
-  return internal::SendMsg(*core_, kOne, buf, std::span(control).first(control_len),
-                           to != nullptr ? reinterpret_cast<const sockaddr*>(&dest) : nullptr, dest_len, msg_flags);
+  return internal::SizeResult(internal::SendMsg(*core_, kOne, buf, std::span(control).first(control_len),
+                                               to != nullptr ? reinterpret_cast<const sockaddr*>(&dest) : nullptr,
+                                               dest_len, msg_flags));
 }
 
 Result<void> SctpConn::SetStreamPolicy(std::uint16_t sid, const StreamPolicy& policy) {

@@ -107,7 +107,9 @@ Result<EndpointMsg> SctpEndpoint::ReadMsg(std::span<std::byte> buf) {
   if (!core_) return kBadFd;
   alignas(cmsghdr) std::array<std::byte, internal::kRcvInfoSpace> control;
   internal::RawPeer from;
-  return Finish(internal::RecvMsg(*core_, kMany, buf, control, &from), buf, from);
+  Message m;
+  if (const auto n = internal::RecvMsg(*core_, kMany, buf, control, &from, m); n < 0) return internal::IoError(n);
+  return Finish(m, buf, from);
 }
 
 Result<EndpointMsg> SctpEndpoint::ReadFullMsg(std::span<std::byte> buf) {
@@ -149,13 +151,14 @@ Result<std::size_t> SctpEndpoint::Send(std::span<const std::byte> buf, const Snd
   alignas(cmsghdr) std::array<std::byte, internal::kSndPrInfoSpace + (kMaxSendToAddrs - 1) * kDstAddrSpace> control;
   std::size_t len = internal::EncodeSndPrInfo(info, control);
   for (const IpAddr& ip : more) len += PutDstAddr(ip, control, len);
-  auto n = internal::SendMsg(*core_, kMany, buf, std::span(control).first(len), to, to_len, 0);
+  const auto n = internal::SendMsg(*core_, kMany, buf, std::span(control).first(len), to, to_len, 0);
   // The success path returns here; errors below are rare and may allocate.
-  if (n || to != nullptr || n.error() == std::errc::resource_unavailable_try_again || n.error() == Errc::kTimeout ||
-      n.error() == Errc::kClosed) {
-    return n;
+  if (n >= 0) return static_cast<std::size_t>(n);
+  Error e = internal::IoError(n);
+  if (to != nullptr || e == std::errc::resource_unavailable_try_again || e == Errc::kTimeout || e == Errc::kClosed) {
+    return e;
   }
-  return AssocError(info.assoc_id, n.error(), what);
+  return AssocError(info.assoc_id, e, what);
 }
 
 Result<std::size_t> SctpEndpoint::WriteMsg(std::span<const std::byte> buf, const SndInfo& info) {

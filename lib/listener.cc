@@ -42,14 +42,14 @@ Result<SctpConn> SctpListener::Accept() {
   if (!core_) return kBadFd;
   const int lfd = core_->fd();
   for (;;) {
-    auto n = core_->Io(Dir::kRead, POLLIN,
-                       [&](int) { return ::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC); });
-    if (!n) {
+    const auto n = core_->Io(Dir::kRead, POLLIN,
+                             [&](int) { return ::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC); });
+    if (n < 0) {
       // The association died between its arrival and accept: wait for the next.
-      if (n.error() == std::errc::connection_aborted) continue;
-      return n.error().WithContext("accept sctp " + addr_.String());
+      if (n == internal::IoFail(ECONNABORTED)) continue;
+      return internal::IoError(n).WithContext("accept sctp " + addr_.String());
     }
-    SctpConn c(std::make_unique<FdCore>(static_cast<int>(*n)));
+    SctpConn c(std::make_unique<FdCore>(static_cast<int>(n)));
     (void)c.core_->EnableKernelWait(true);  // accepted blocking: nothing can fail
     if (auto r = c.InitAddrs(); !r) {
       // ENOTCONN here means the association is already gone: same as above.

@@ -38,9 +38,22 @@ void FdCore::Wake(Dir dir) noexcept {
   }
 }
 
-Result<void> FdCore::Wait(Dir dir, short events) {
+Error IoError(IoStatus s) {
+  const std::int64_t v = -s;
+  const int code = static_cast<int>(v & 0xffffffff);
+  switch (static_cast<IoWhere>(v >> 32)) {
+    case IoWhere::kEventfd: return SystemError(code, "eventfd");
+    case IoWhere::kPpoll: return SystemError(code, "ppoll");
+    case IoWhere::kErrc: return static_cast<Errc>(code);
+    case IoWhere::kGeneric: return static_cast<std::errc>(code);
+    case IoWhere::kCall: break;
+  }
+  return SystemError(code);
+}
+
+IoStatus FdCore::Wait(Dir dir, short events) {
   const int e = WakeFd(dir);
-  if (e < 0) return SystemError(errno, "eventfd");
+  if (e < 0) return IoFail(errno, IoWhere::kEventfd);
   std::atomic<int>& waiters = waiters_[static_cast<int>(dir)];
   waiters.fetch_add(1, std::memory_order_seq_cst);
   struct Leave {
@@ -49,8 +62,8 @@ Result<void> FdCore::Wait(Dir dir, short events) {
   } leave{waiters};
   // Close() sets closing_ before reading waiters_/wake_fd_; we registered
   // before reading closing_, so one of us sees the other.
-  if (closing_.load(std::memory_order_seq_cst)) return Errc::kClosed;
-  if (canceled_.load(std::memory_order_seq_cst)) return Errc::kCanceled;
+  if (closing_.load(std::memory_order_seq_cst)) return IoFail(Errc::kClosed);
+  if (canceled_.load(std::memory_order_seq_cst)) return IoFail(Errc::kCanceled);
   const std::int64_t deadline = deadline_[static_cast<int>(dir)].load(std::memory_order_acquire);
   const std::int64_t slice = wait_slice_ns_.load(std::memory_order_relaxed);
   timespec ts{};
@@ -64,12 +77,12 @@ Result<void> FdCore::Wait(Dir dir, short events) {
   }
   pollfd fds[2] = {{fd_, events, 0}, {e, POLLIN, 0}};
   const int r = ppoll(fds, 2, timeout, nullptr);
-  if (r < 0 && errno != EINTR) return SystemError(errno, "ppoll");
+  if (r < 0 && errno != EINTR) return IoFail(errno, IoWhere::kPpoll);
   if (r > 0 && (fds[1].revents & POLLIN) != 0) {
     std::uint64_t v;
     (void)::read(e, &v, sizeof v);  // may lose the race to another waiter: fine
   }
-  return {};  // the caller re-checks closed, deadline and retries the operation
+  return 0;  // the caller re-checks closed, deadline and retries the operation
 }
 
 Result<void> FdCore::WaitReady(Dir dir, short events) {
@@ -84,7 +97,7 @@ Result<void> FdCore::WaitReady(Dir dir, short events) {
     const int r = ::poll(&p, 1, 0);
     if (r > 0) return {};
     if (r < 0 && errno != EINTR) return SystemError(errno, "poll");
-    if (auto w = Wait(dir, events); !w) return w.error();
+    if (const IoStatus w = Wait(dir, events); w < 0) return IoError(w);
   }
 }
 

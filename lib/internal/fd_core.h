@@ -28,6 +28,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <ctime>
 
@@ -36,6 +37,28 @@
 namespace netsctp::internal {
 
 enum class Dir { kRead = 0, kWrite = 1 };
+
+// What a call through the core returns: a count (>= 0), or a failure (< 0)
+// that IoError turns into an Error. A plain integer, so that the success
+// path of a read or write builds and copies no Error: the public calls make
+// their Result once, at the top.
+using IoStatus = std::int64_t;
+// Where a failure came from: the call itself (an errno), the eventfd or ppoll
+// of a wait (an errno, named in the message), netsctp (an Errc, or a
+// std::errc of the generic category).
+enum class IoWhere : std::int64_t { kCall = 0, kEventfd = 1, kPpoll = 2, kErrc = 3, kGeneric = 4 };
+constexpr IoStatus IoFail(int err, IoWhere where = IoWhere::kCall) noexcept {
+  return -((static_cast<std::int64_t>(where) << 32) | err);
+}
+constexpr IoStatus IoFail(Errc e) noexcept { return IoFail(static_cast<int>(e), IoWhere::kErrc); }
+constexpr IoStatus IoFail(std::errc e) noexcept { return IoFail(static_cast<int>(e), IoWhere::kGeneric); }
+// The Error of a failed IoStatus (out of line: failures only).
+Error IoError(IoStatus s);
+// A count as the public calls return it.
+inline Result<std::size_t> SizeResult(IoStatus s) {
+  if (s >= 0) return static_cast<std::size_t>(s);
+  return IoError(s);
+}
 
 // The longest a kernel wait sleeps before it looks at deadlines, wait slices
 // and Release() again (each costs an idle reader one system call).
@@ -77,27 +100,27 @@ class FdCore {
   // Runs `op(flags)` (returns >= 0 or -1 with errno; `flags` are MSG_DONTWAIT
   // or, for a kernel wait, 0) until it succeeds, fails with something other
   // than EINTR/EAGAIN, the deadline passes (Errc::kTimeout), or Close() is
-  // called (Errc::kClosed). Returns op's value.
+  // called (Errc::kClosed). Returns op's value, or the failure (IoStatus).
   template <typename Op>
-  Result<std::int64_t> Io(Dir dir, short events, Op&& op) {
+  IoStatus Io(Dir dir, short events, Op&& op) {
     Guard g(*this);
-    if (!g.ok) return std::errc::bad_file_descriptor;
+    if (!g.ok) return IoFail(std::errc::bad_file_descriptor);
     for (;;) {
-      if (closing_.load(std::memory_order_acquire)) return Errc::kClosed;
+      if (closing_.load(std::memory_order_acquire)) return IoFail(Errc::kClosed);
       const std::int64_t deadline = deadline_[static_cast<int>(dir)].load(std::memory_order_acquire);
-      if (deadline != 0 && NowNs() >= deadline) return Errc::kTimeout;
+      if (deadline != 0 && NowNs() >= deadline) return IoFail(Errc::kTimeout);
       if (dir == Dir::kRead && deadline == 0 && KernelWaitNow()) {
-        auto r = KernelWait(op);
-        if (r.done) return r.result;
+        const IoStatus r = KernelWait(op);
+        if (r != kLookAgain) return r;
         continue;
       }
-      const auto n = static_cast<std::int64_t>(op(MSG_DONTWAIT));
+      const auto n = static_cast<IoStatus>(op(MSG_DONTWAIT));
       if (n >= 0) return n;
       const int err = errno;
       if (err == EINTR) continue;
-      if (err != EAGAIN) return SystemError(err);
-      if (NonBlocking()) return std::errc::resource_unavailable_try_again;
-      if (auto w = Wait(dir, events); !w) return w.error();
+      if (err != EAGAIN) return IoFail(err);
+      if (NonBlocking()) return IoFail(std::errc::resource_unavailable_try_again);
+      if (const IoStatus w = Wait(dir, events); w < 0) return w;
     }
   }
 
@@ -167,38 +190,36 @@ class FdCore {
     bool ok = false;
   };
 
-  Result<void> Wait(Dir dir, short events);
+  IoStatus Wait(Dir dir, short events);  // 0, or the failure
 
   bool KernelWaitNow() const noexcept {
     return kernel_wait_.load(std::memory_order_relaxed) && !NonBlocking() &&
            wait_slice_ns_.load(std::memory_order_relaxed) == 0;
   }
-  struct KernelWaitResult {
-    bool done;  // false: look again (slice over, EINTR, the descriptor turned non-blocking)
-    Result<std::int64_t> result;
-  };
+  // KernelWait's "look again" (slice over, EINTR, the descriptor turned non-blocking).
+  static constexpr IoStatus kLookAgain = INT64_MIN;
   // One op(0) that may sleep in the kernel. Registered in kernel_readers_
   // first, so that Close() either sees it (and shuts the reading side, which
   // wakes it or makes it return at once) or it sees Close's closing_.
   template <typename Op>
-  KernelWaitResult KernelWait(Op& op) {
-    if (!rcvtimeo_set_ && !SetKernelSlice()) return {false, 0};  // kernel_wait_ is now off
+  IoStatus KernelWait(Op& op) {
+    if (!rcvtimeo_set_ && !SetKernelSlice()) return kLookAgain;  // kernel_wait_ is now off
     kernel_readers_.fetch_add(1, std::memory_order_seq_cst);
     const bool closing = closing_.load(std::memory_order_seq_cst);
-    const auto n = closing ? -1 : static_cast<std::int64_t>(op(0));
-    const int err = errno;
+    const auto n = closing ? -1 : static_cast<IoStatus>(op(0));
+    const int err = n < 0 ? errno : 0;
     kernel_readers_.fetch_sub(1, std::memory_order_seq_cst);
     // Woken by Close: its shutdown makes the read return 0 (recvmmsg: a
     // count of empty entries) or fail. What a read racing with Close got is
     // dropped with the connection.
-    if (closing || closing_.load(std::memory_order_acquire)) return {true, Errc::kClosed};
-    if (n >= 0) return {true, n};
-    if (err == EINTR) return {false, 0};
-    if (err != EAGAIN) return {true, SystemError(err)};
+    if (closing || closing_.load(std::memory_order_acquire)) return IoFail(Errc::kClosed);
+    if (n >= 0) return n;
+    if (err == EINTR) return kLookAgain;
+    if (err != EAGAIN) return IoFail(err);
     // The slice ran out, or someone made the descriptor non-blocking (then
     // poll from now on rather than spin).
     if (!FdBlocking()) kernel_wait_.store(false, std::memory_order_relaxed);
-    return {false, 0};
+    return kLookAgain;
   }
   bool SetKernelSlice() noexcept;  // SO_RCVTIMEO, once; on failure turns kernel waits off
   bool FdBlocking() const noexcept;

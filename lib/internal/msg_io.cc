@@ -36,10 +36,10 @@ bool IsEndCause(int err) {
 // report of it. After our own CloseWrite the association ends without any
 // poll event at all, so waits are sliced and each EAGAIN looks too.
 template <typename Op>
-Result<std::int64_t> DataIo(FdCore& core, Assocs assocs, Dir dir, short events, Op&& op) {
+IoStatus DataIo(FdCore& core, Assocs assocs, Dir dir, short events, Op&& op) {
   if (assocs == Assocs::kMany) return core.Io(dir, events, op);
   const int fd = core.fd();
-  auto n = core.Io(dir, events, [&](int flags) -> ssize_t {
+  const IoStatus n = core.Io(dir, events, [&](int flags) -> ssize_t {
     const ssize_t r = op(flags);
     if (r >= 0) return r;
     const int err = errno;
@@ -49,7 +49,7 @@ Result<std::int64_t> DataIo(FdCore& core, Assocs assocs, Dir dir, short events, 
     return r;
   });
   // A write after the end fails with EPIPE: say why the association ended.
-  if (!n && n.error() == std::errc::broken_pipe && core.EndCause() > 0) return EndError(core);
+  if (n == IoFail(EPIPE) && core.EndCause() > 0) return EndStatus(core);
   return n;
 }
 
@@ -72,11 +72,11 @@ Result<bool> PeekNotification(FdCore& core, Assocs assocs) {
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   const int fd = core.fd();
-  auto n = DataIo(core, assocs, Dir::kRead, POLLIN, [&](int flags) {
+  const IoStatus n = DataIo(core, assocs, Dir::kRead, POLLIN, [&](int flags) {
     msg.msg_flags = 0;
     return ::recvmsg(fd, &msg, flags | MSG_PEEK);
   });
-  if (!n) return n.error();
+  if (n < 0) return IoError(n);
   return Has(msg.msg_flags, RecvFlags::kNotification);
 }
 
@@ -105,22 +105,25 @@ void EndOnAssocEnd(FdCore& core, std::span<const std::byte> bytes) {
   });
 }
 
+// A notification just read (rare: off the data path).
+[[gnu::noinline]] void OnNotification(FdCore& core, Assocs assocs, std::span<const std::byte> bytes) {
+  LogNotification(bytes);
+  if (assocs == Assocs::kOne) EndOnAssocEnd(core, bytes);
+}
+
 // What one recvmsg (or one entry of recvmmsg) read, as a Message; false when
 // it is the association's end (Assocs::kOne: an empty read).
-bool ToMessage(FdCore& core, Assocs assocs, std::size_t n, const msghdr& msg, std::span<std::byte> buf,
-               Message& m) {
+inline bool ToMessage(FdCore& core, Assocs assocs, std::size_t n, const msghdr& msg, std::span<std::byte> buf,
+                      Message& m) {
   m.n = n;
   m.flags = msg.msg_flags;
-  m.has_info = false;
-  if (assocs == Assocs::kOne && m.n == 0 && msg.msg_controllen == 0 && !m.Notification()) return false;
-  if (!m.Notification()) {
+  if (!m.Notification()) [[likely]] {
     m.has_info = DecodeRcvInfo(
         std::span<const std::byte>(static_cast<const std::byte*>(msg.msg_control), msg.msg_controllen), m.info);
-  } else if (m.Eor()) {
-    // Notifications are rare: this is off the data path.
-    LogNotification(buf.first(m.n));
-    if (assocs == Assocs::kOne) EndOnAssocEnd(core, buf.first(m.n));
+    return n != 0 || msg.msg_controllen != 0 || assocs == Assocs::kMany;
   }
+  m.has_info = false;
+  if (m.Eor()) OnNotification(core, assocs, buf.first(m.n));
   return true;
 }
 
@@ -141,19 +144,21 @@ bool EndIfGone(FdCore& core, int fd, int err) {
   return core.End(cause);
 }
 
-Error EndError(const FdCore& core) {
+IoStatus EndStatus(const FdCore& core) {
   const int cause = core.EndCause();
-  return cause > 0 ? Error(SystemError(cause)) : Error(Errc::kEndOfStream);
+  return cause > 0 ? IoFail(cause) : IoFail(Errc::kEndOfStream);
 }
 
-Result<Message> RecvMsg(FdCore& core, Assocs assocs, std::span<std::byte> buf, std::span<std::byte> oob,
-                        RawPeer* from) {
+Error EndError(const FdCore& core) { return IoError(EndStatus(core)); }
+
+IoStatus RecvMsg(FdCore& core, Assocs assocs, std::span<std::byte> buf, std::span<std::byte> oob, RawPeer* from,
+                 Message& m) {
   iovec iov{buf.data(), buf.size()};
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   const int fd = core.fd();
-  auto n = DataIo(core, assocs, Dir::kRead, POLLIN, [&](int flags) {
+  const IoStatus n = DataIo(core, assocs, Dir::kRead, POLLIN, [&](int flags) {
     if (from != nullptr) {
       msg.msg_name = &from->addr;
       msg.msg_namelen = sizeof from->addr;
@@ -163,14 +168,13 @@ Result<Message> RecvMsg(FdCore& core, Assocs assocs, std::span<std::byte> buf, s
     msg.msg_flags = 0;
     return ::recvmsg(fd, &msg, flags);
   });
-  if (!n) return n.error();
+  if (n < 0) return n;
   if (from != nullptr) from->len = msg.msg_namelen;
-  Message m;
-  if (!ToMessage(core, assocs, static_cast<std::size_t>(*n), msg, buf, m)) return EndError(core);
-  return m;
+  if (!ToMessage(core, assocs, static_cast<std::size_t>(n), msg, buf, m)) return EndStatus(core);
+  return n;
 }
 
-Result<std::size_t> RecvMsgs(FdCore& core, Assocs assocs, std::span<InMsg> msgs) {
+IoStatus RecvMsgs(FdCore& core, Assocs assocs, std::span<InMsg> msgs) {
   const std::size_t count = std::min(msgs.size(), kMaxBatch);
   if (count == 0) return 0;
   std::array<mmsghdr, kMaxBatch> hdrs;
@@ -184,7 +188,7 @@ Result<std::size_t> RecvMsgs(FdCore& core, Assocs assocs, std::span<InMsg> msgs)
     hdrs[i].msg_hdr.msg_control = controls[i].data();
   }
   const int fd = core.fd();
-  auto n = DataIo(core, assocs, Dir::kRead, POLLIN, [&](int flags) {
+  const IoStatus n = DataIo(core, assocs, Dir::kRead, POLLIN, [&](int flags) {
     for (std::size_t i = 0; i < count; ++i) {
       hdrs[i].msg_hdr.msg_controllen = kRcvInfoSpace;
       hdrs[i].msg_hdr.msg_flags = 0;
@@ -192,23 +196,24 @@ Result<std::size_t> RecvMsgs(FdCore& core, Assocs assocs, std::span<InMsg> msgs)
     // MSG_WAITFORONE: only the first may wait; the rest are what is queued.
     return ::recvmmsg(fd, hdrs.data(), static_cast<unsigned>(count), flags | MSG_WAITFORONE, nullptr);
   });
-  if (!n) return n.error();
-  const auto got = static_cast<std::size_t>(*n);
-  for (std::size_t i = 0; i < got; ++i) {
-    if (!ToMessage(core, assocs, hdrs[i].msg_len, hdrs[i].msg_hdr, msgs[i].buf, msgs[i].msg)) {
+  if (n < 0) return n;
+  for (IoStatus i = 0; i < n; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    if (!ToMessage(core, assocs, hdrs[k].msg_len, hdrs[k].msg_hdr, msgs[k].buf, msgs[k].msg)) {
       // The end after some messages: they are returned, the next read reports it.
-      if (i == 0) return EndError(core);
-      return i;
+      return i == 0 ? EndStatus(core) : i;
     }
   }
-  return got;
+  return n;
 }
 
 Result<Message> ReadFullMsg(FdCore& core, Assocs assocs, std::unique_ptr<PartialMsg>& partial,
                             std::span<std::byte> buf, RawPeer* from) {
   alignas(cmsghdr) std::array<std::byte, kRcvInfoSpace> control;
-  const auto piece_of = [&](std::span<std::byte> into, RawPeer* peer) {
-    return RecvMsg(core, assocs, into, control, peer);
+  const auto piece_of = [&](std::span<std::byte> into, RawPeer* peer) -> Result<Message> {
+    Message m;
+    if (const IoStatus n = RecvMsg(core, assocs, into, control, peer, m); n < 0) return IoError(n);
+    return m;
   };
   Message whole;
   RawPeer first_from;
@@ -280,8 +285,8 @@ Result<MsgOrEvent> ReadMsgOrEvent(FdCore& core, Assocs assocs, std::unique_ptr<P
   return out;
 }
 
-Result<std::size_t> SendMsg(FdCore& core, Assocs assocs, std::span<const std::byte> buf,
-                            std::span<std::byte> control, const sockaddr* to, socklen_t to_len, int flags) {
+IoStatus SendMsg(FdCore& core, Assocs assocs, std::span<const std::byte> buf, std::span<std::byte> control,
+                 const sockaddr* to, socklen_t to_len, int flags) {
   iovec iov{const_cast<std::byte*>(buf.data()), buf.size()};
   msghdr msg{};
   msg.msg_iov = &iov;
@@ -291,9 +296,8 @@ Result<std::size_t> SendMsg(FdCore& core, Assocs assocs, std::span<const std::by
   msg.msg_control = control.empty() ? nullptr : control.data();
   msg.msg_controllen = control.size();
   const int fd = core.fd();
-  auto n = DataIo(core, assocs, Dir::kWrite, POLLOUT, [&](int wait) { return ::sendmsg(fd, &msg, flags | wait | MSG_NOSIGNAL); });
-  if (!n) return n.error();
-  return static_cast<std::size_t>(*n);
+  return DataIo(core, assocs, Dir::kWrite, POLLOUT,
+                [&](int wait) { return ::sendmsg(fd, &msg, flags | wait | MSG_NOSIGNAL); });
 }
 
 namespace {
@@ -316,7 +320,7 @@ std::size_t SendSpace(int fd) {
 
 }  // namespace
 
-Result<std::size_t> SendMsgs(FdCore& core, Assocs assocs, std::span<mmsghdr> msgs) {
+IoStatus SendMsgs(FdCore& core, Assocs assocs, std::span<mmsghdr> msgs) {
   const int fd = core.fd();
   std::size_t sent = 0;
   while (sent < msgs.size()) {
@@ -338,27 +342,28 @@ Result<std::size_t> SendMsgs(FdCore& core, Assocs assocs, std::span<mmsghdr> msg
       }
       run = std::max<std::size_t>(run, 1);
     }
-    const auto send = [&](std::size_t from, std::size_t count, int more) -> Result<std::size_t> {
-      auto n = DataIo(core, assocs, Dir::kWrite, POLLOUT, [&](int wait) {
-        return ::sendmmsg(fd, msgs.data() + from, static_cast<unsigned>(count), more | wait | MSG_NOSIGNAL);
+    const auto send = [&](std::size_t count, int more) {
+      return DataIo(core, assocs, Dir::kWrite, POLLOUT, [&](int wait) {
+        return ::sendmmsg(fd, msgs.data() + sent, static_cast<unsigned>(count), more | wait | MSG_NOSIGNAL);
       });
-      if (!n) return n.error();
-      return static_cast<std::size_t>(*n);
     };
+    // What the batch returns when a send fails: the count so far, or the
+    // failure when nothing went.
+    const auto failed = [&](IoStatus n) { return sent > 0 ? static_cast<IoStatus>(sent) : n; };
     if (run > 1) {
-      auto n = send(sent, run - 1, MSG_MORE);
-      if (!n) return sent > 0 ? Result<std::size_t>(sent) : n;
-      sent += *n;
+      const IoStatus n = send(run - 1, MSG_MORE);
+      if (n < 0) return failed(n);
+      sent += static_cast<std::size_t>(n);
       // Cut short: the next message failed, or (should the guess above be
       // low) found the buffer full. The next round finds out which: an error
       // ends the batch, EAGAIN waits as any write does.
-      if (*n < run - 1) continue;
+      if (static_cast<std::size_t>(n) < run - 1) continue;
     }
-    auto last = send(sent, 1, 0);
-    if (!last) return sent > 0 ? Result<std::size_t>(sent) : last;
-    sent += *last;
+    const IoStatus last = send(1, 0);
+    if (last < 0) return failed(last);
+    sent += static_cast<std::size_t>(last);
   }
-  return sent;
+  return static_cast<IoStatus>(sent);
 }
 
 }  // namespace netsctp::internal

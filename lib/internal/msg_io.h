@@ -40,11 +40,12 @@ struct PartialMsg {
 };
 
 // One recvmsg into `buf` with `oob` as the control buffer, waiting as `core`
-// says; `from` (optional) receives the sender's address. With Assocs::kOne an
-// empty read is the association's end (EndError), and a failure checks
-// whether the association is gone.
-Result<Message> RecvMsg(FdCore& core, Assocs assocs, std::span<std::byte> buf, std::span<std::byte> oob,
-                        RawPeer* from);
+// says, into `m`; `from` (optional) receives the sender's address. Returns
+// the bytes read or the failure. With Assocs::kOne an empty read is the
+// association's end (EndStatus), and a failure checks whether the
+// association is gone.
+IoStatus RecvMsg(FdCore& core, Assocs assocs, std::span<std::byte> buf, std::span<std::byte> oob, RawPeer* from,
+                 Message& m);
 
 // Reads a whole message (see SctpConn::ReadFullMsg), keeping a message cut
 // short by EAGAIN or a deadline in `partial` for the next call. `from`
@@ -58,23 +59,25 @@ Result<MsgOrEvent> ReadMsgOrEvent(FdCore& core, Assocs assocs, std::unique_ptr<P
                                   std::span<std::byte> buf, RawPeer* from);
 
 // One sendmsg of `buf` with `control` (already encoded ancillary data, may be
-// empty) to `to` (may be null), with MSG_NOSIGNAL added to `flags`.
-Result<std::size_t> SendMsg(FdCore& core, Assocs assocs, std::span<const std::byte> buf,
-                            std::span<std::byte> control, const sockaddr* to, socklen_t to_len, int flags);
+// empty) to `to` (may be null), with MSG_NOSIGNAL added to `flags`. Returns
+// the bytes sent or the failure.
+IoStatus SendMsg(FdCore& core, Assocs assocs, std::span<const std::byte> buf, std::span<std::byte> control,
+                 const sockaddr* to, socklen_t to_len, int flags);
 
 // Batched RecvMsg: one recvmmsg of up to kMaxBatch messages that waits for the
-// first (see SctpConn::ReadMsgs).
-Result<std::size_t> RecvMsgs(FdCore& core, Assocs assocs, std::span<InMsg> msgs);
+// first (see SctpConn::ReadMsgs). Returns how many were read.
+IoStatus RecvMsgs(FdCore& core, Assocs assocs, std::span<InMsg> msgs);
 
 // Batched SendMsg: sends `msgs` (complete headers, control included) in
 // order, in runs that bundle with MSG_MORE (see SctpConn::WriteMsgs).
-// Returns how many were sent; an error only when none was.
-Result<std::size_t> SendMsgs(FdCore& core, Assocs assocs, std::span<mmsghdr> msgs);
+// Returns how many were sent; a failure only when none was.
+IoStatus SendMsgs(FdCore& core, Assocs assocs, std::span<mmsghdr> msgs);
 
 // Whether the association of a one-to-one `core` has ended; ends the core
 // when it has (see FdCore::End) and returns the reason reads and writes give.
 // Must run while `core` is in use.
 bool EndIfGone(FdCore& core, int fd, int err);
+IoStatus EndStatus(const FdCore& core);
 Error EndError(const FdCore& core);
 
 // How often a reader re-checks the association once our shutdown is under way.

@@ -35,10 +35,16 @@ struct Pair {
   }
 };
 
+// What Io returned, as the public calls return it.
+netsctp::Result<std::int64_t> AsResult(netsctp::internal::IoStatus s) {
+  if (s >= 0) return s;
+  return netsctp::internal::IoError(s);
+}
+
 netsctp::Result<std::int64_t> Recv(FdCore& core) {
   char c;
   const int fd = core.fd();
-  return core.Io(Dir::kRead, POLLIN, [&](int flags) { return ::recv(fd, &c, 1, flags); });
+  return AsResult(core.Io(Dir::kRead, POLLIN, [&](int flags) { return ::recv(fd, &c, 1, flags); }));
 }
 
 }  // namespace
@@ -169,11 +175,11 @@ TEST_CASE("a wait slice set while a call waits makes it re-check at once") {
     core.SetWaitSlice(10'000'000);  // 10 ms
   });
   const auto start = Clock::now();
-  auto r = core.Io(Dir::kRead, POLLIN, [&](int) -> ssize_t {
+  auto r = AsResult(core.Io(Dir::kRead, POLLIN, [&](int) -> ssize_t {
     if (ended) return 0;
     errno = EAGAIN;
     return -1;
-  });
+  }));
   t.join();
   REQUIRE(r.has_value());  // not Errc::kTimeout from the failsafe
   CHECK(Clock::now() - start < 4s);
@@ -203,7 +209,7 @@ TEST_CASE("a deadline set for one direction reaches its waiter while the other d
       core.SetDeadline(Dir::kWrite, DeadlineNs(Clock::now() + 100ms));
     });
     const int fd = core.fd();
-    auto w = core.Io(Dir::kWrite, POLLOUT, [&](int flags) { return ::send(fd, block, sizeof block, flags); });
+    auto w = AsResult(core.Io(Dir::kWrite, POLLOUT, [&](int flags) { return ::send(fd, block, sizeof block, flags); }));
     const auto write_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
     setter.join();
     CHECK(w.error() == Errc::kTimeout);
@@ -242,10 +248,10 @@ struct KernelPair {
   netsctp::Result<std::int64_t> Read() {
     char c;
     const int fd = core.fd();
-    return core.Io(Dir::kRead, POLLIN, [&](int flags) {
+    return AsResult(core.Io(Dir::kRead, POLLIN, [&](int flags) {
       ++calls;
       return ::recv(fd, &c, 1, flags);
-    });
+    }));
   }
 };
 
@@ -356,4 +362,26 @@ TEST_CASE("reads with a deadline and non-blocking reads never sleep in the kerne
   auto n = p.Read();
   CHECK(n.error() == std::errc::resource_unavailable_try_again);
   CHECK(MsSince(t0) < 2000);
+}
+
+TEST_CASE("a failed IoStatus becomes the error the public calls always returned") {
+  using netsctp::internal::IoError;
+  using netsctp::internal::IoFail;
+  using netsctp::internal::IoWhere;
+  // Every failure is negative; a count never is.
+  for (const auto s : {IoFail(1), IoFail(4095), IoFail(Errc::kTimeout), IoFail(std::errc::bad_file_descriptor),
+                       IoFail(EMFILE, IoWhere::kEventfd), IoFail(EINVAL, IoWhere::kPpoll)}) {
+    CHECK(s < 0);
+  }
+  const netsctp::Error reset = IoError(IoFail(ECONNRESET));
+  CHECK(reset.code() == std::error_code(ECONNRESET, std::system_category()));
+  CHECK(reset.context().empty());
+  CHECK(IoError(IoFail(Errc::kTimeout)) == Errc::kTimeout);
+  CHECK(IoError(IoFail(Errc::kEndOfStream)) == Errc::kEndOfStream);
+  const netsctp::Error badf = IoError(IoFail(std::errc::bad_file_descriptor));
+  CHECK(badf.code() == std::make_error_code(std::errc::bad_file_descriptor));  // generic category, as before
+  const netsctp::Error ev = IoError(IoFail(EMFILE, IoWhere::kEventfd));
+  CHECK(ev == std::errc::too_many_files_open);
+  CHECK(ev.context() == "eventfd");
+  CHECK(IoError(IoFail(EINVAL, IoWhere::kPpoll)).context() == "ppoll");
 }
