@@ -9,6 +9,8 @@
 //   netsctp-msg    SctpConn::WriteMsg(buf, SndInfo) / ReadMsg(buf)
 //   netsctp-rw     Write / Read (stream and PPID from the default send info)
 //   netsctp-event  WriteMsg / ReadMsgOrEvent
+//   raw-batch      sendmmsg in runs with MSG_MORE / recvmmsg, as a program
+//                  without netsctp batches: what batching itself can save
 //   netsctp-batch  WriteMsgs / ReadMsgs, 64 messages per call
 // in two patterns: one-way streaming (timed on the receiver from message N/10
 // to N, the steady state: the end of a stream can wait for a 200 ms delayed
@@ -93,7 +95,7 @@ struct Options {
 
 const std::vector<std::string>& AllVariants() {
   static const std::vector<std::string> v = {"raw", "netsctp-msg", "netsctp-rw", "netsctp-event",
-                                             "netsctp-batch"};
+                                             "raw-batch", "netsctp-batch"};
   return v;
 }
 
@@ -115,7 +117,7 @@ std::vector<std::string> Split(std::string_view s) {
                "                     [--pattern stream|pingpong|wait|both|all] [--json FILE] [--quiet]\n"
                "                     [--count-syscalls | --mark]\n"
                "       netsctp_bench --scale K [--json FILE]\n"
-               "variants: raw netsctp-msg netsctp-rw netsctp-event netsctp-batch\n");
+               "variants: raw netsctp-msg netsctp-rw netsctp-event raw-batch netsctp-batch\n");
   std::exit(2);
 }
 
@@ -322,7 +324,7 @@ std::string RawOptions(int fd) {
   return {};
 }
 
-class RawEnd final : public End {
+class RawEnd : public End {
  public:
   explicit RawEnd(int fd) : fd_(fd) {}
   ~RawEnd() override {
@@ -406,8 +408,104 @@ class RawEnd final : public End {
   }
   int fd() const override { return fd_; }
 
- private:
+ protected:
   int fd_;
+};
+
+// raw-batch: sendmmsg/recvmmsg as a program without netsctp batches them:
+// runs of messages with MSG_MORE on all but the last (sent alone, which lets
+// them go), each with its own SCTP_SNDINFO; recvmmsg with MSG_WAITFORONE and
+// room for one SCTP_RCVINFO per message. A run holds at most what half the
+// send buffer takes (each message charged 2 x its size + 2 KiB), since data
+// held by MSG_MORE waits for the run's last send.
+class RawBatchEnd final : public RawEnd {
+ public:
+  RawBatchEnd(int fd, std::size_t size)
+      : RawEnd(fd), run_(std::clamp<std::size_t>(std::size_t{kBufferRequest} / (2 * size + 2048), 1, kBatch)) {}
+  std::size_t batch() const override { return kBatch; }
+
+  std::string Send(std::span<const std::span<const std::byte>> msgs) override {
+    while (!msgs.empty()) {
+      const std::size_t k = std::min(msgs.size(), run_);
+      std::array<mmsghdr, kBatch> hdrs{};
+      std::array<iovec, kBatch> iovs;
+      alignas(cmsghdr) std::array<std::array<std::byte, CMSG_SPACE(sizeof(sctp_sndinfo))>, kBatch> controls{};
+      for (std::size_t i = 0; i < k; ++i) {
+        cmsghdr h{};
+        h.cmsg_level = IPPROTO_SCTP;
+        h.cmsg_type = SCTP_SNDINFO;
+        h.cmsg_len = CMSG_LEN(sizeof(sctp_sndinfo));
+        sctp_sndinfo info{};
+        info.snd_sid = kSid;
+        info.snd_ppid = htonl(kPpid);
+        std::memcpy(controls[i].data(), &h, sizeof h);
+        std::memcpy(controls[i].data() + CMSG_LEN(0), &info, sizeof info);
+        iovs[i] = {const_cast<std::byte*>(msgs[i].data()), msgs[i].size()};
+        hdrs[i].msg_hdr.msg_iov = &iovs[i];
+        hdrs[i].msg_hdr.msg_iovlen = 1;
+        hdrs[i].msg_hdr.msg_control = controls[i].data();
+        hdrs[i].msg_hdr.msg_controllen = controls[i].size();
+      }
+      std::size_t sent = 0;
+      while (sent < k) {
+        const bool last = sent == k - 1;
+        int r;
+        do {
+          r = ::sendmmsg(fd_, hdrs.data() + sent, static_cast<unsigned>(last ? 1 : k - 1 - sent),
+                         MSG_NOSIGNAL | (last ? 0 : MSG_MORE));
+        } while (r < 0 && errno == EINTR);
+        if (r < 0) return Errno("sendmmsg", errno);
+        if (r == 0) return "sendmmsg sent nothing";
+        sent += static_cast<std::size_t>(r);
+      }
+      msgs = msgs.subspan(k);
+    }
+    return {};
+  }
+
+  std::string Recv(std::span<const std::span<std::byte>> bufs, std::span<Piece> pieces, std::size_t& count) override {
+    const std::size_t k = std::min({bufs.size(), pieces.size(), kBatch});
+    std::array<mmsghdr, kBatch> hdrs{};
+    std::array<iovec, kBatch> iovs;
+    alignas(cmsghdr) std::array<std::array<std::byte, CMSG_SPACE(sizeof(sctp_rcvinfo))>, kBatch> controls;
+    for (std::size_t i = 0; i < k; ++i) {
+      iovs[i] = {bufs[i].data(), bufs[i].size()};
+      hdrs[i].msg_hdr.msg_iov = &iovs[i];
+      hdrs[i].msg_hdr.msg_iovlen = 1;
+      hdrs[i].msg_hdr.msg_control = controls[i].data();
+      hdrs[i].msg_hdr.msg_controllen = controls[i].size();
+    }
+    int r;
+    do {
+      r = ::recvmmsg(fd_, hdrs.data(), static_cast<unsigned>(k), MSG_WAITFORONE, nullptr);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) return Errno("recvmmsg", errno);
+    for (std::size_t i = 0; i < static_cast<std::size_t>(r); ++i) {
+      const msghdr& mh = hdrs[i].msg_hdr;
+      if (hdrs[i].msg_len == 0) return "recvmmsg: end of stream";
+      Piece& p = pieces[i];
+      p = Piece{};
+      p.n = hdrs[i].msg_len;
+      p.eor = (mh.msg_flags & MSG_EOR) != 0;
+      p.notification = (mh.msg_flags & MSG_NOTIFICATION) != 0;
+      cmsghdr h{};
+      if (mh.msg_controllen >= CMSG_LEN(sizeof(sctp_rcvinfo))) {
+        std::memcpy(&h, controls[i].data(), sizeof h);
+        if (h.cmsg_level == IPPROTO_SCTP && h.cmsg_type == SCTP_RCVINFO) {
+          sctp_rcvinfo info{};
+          std::memcpy(&info, controls[i].data() + CMSG_LEN(0), sizeof info);
+          p.has_info = true;
+          p.sid = info.rcv_sid;
+          p.ppid = ntohl(info.rcv_ppid);
+        }
+      }
+    }
+    count = static_cast<std::size_t>(r);
+    return {};
+  }
+
+ private:
+  std::size_t run_;  // messages per sendmmsg run
 };
 
 // ---- netsctp
@@ -552,7 +650,7 @@ int GetInt(int fd, int level, int name) {
 }
 
 // raw: socket/bind/listen on 127.0.0.1 (a free port), connect, accept.
-std::string ConnectRaw(EndPair& out) {
+std::string ConnectRaw(bool batch, std::size_t size, EndPair& out) {
   const int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_SCTP);
   if (lfd < 0) return Errno("socket", errno);
   std::string err = RawOptions(lfd);
@@ -586,8 +684,13 @@ std::string ConnectRaw(EndPair& out) {
     if (sfd >= 0) ::close(sfd);
     return "raw set-up: " + err;
   }
-  out.client = std::make_unique<RawEnd>(cfd);
-  out.server = std::make_unique<RawEnd>(sfd);
+  if (batch) {
+    out.client = std::make_unique<RawBatchEnd>(cfd, size);
+    out.server = std::make_unique<RawBatchEnd>(sfd, size);
+  } else {
+    out.client = std::make_unique<RawEnd>(cfd);
+    out.server = std::make_unique<RawEnd>(sfd);
+  }
   return {};
 }
 
@@ -634,7 +737,8 @@ std::string ConnectNetsctp(const std::string& variant, std::size_t size, EndPair
 }
 
 std::string Connect(const std::string& variant, std::size_t size, EndPair& out) {
-  std::string err = variant == "raw" ? ConnectRaw(out) : ConnectNetsctp(variant, size, out);
+  std::string err = variant.starts_with("raw") ? ConnectRaw(variant == "raw-batch", size, out)
+                                               : ConnectNetsctp(variant, size, out);
   if (!err.empty()) return err;
   out.buffers[0] = GetInt(out.client->fd(), SOL_SOCKET, SO_SNDBUF);
   out.buffers[1] = GetInt(out.client->fd(), SOL_SOCKET, SO_RCVBUF);
