@@ -313,12 +313,14 @@ inline void Sh(const std::string& cmd) {
 }
 
 // Makes sure network changes made by a test (interfaces, routes, qdiscs)
-// cannot touch the host: inside user-mode Linux the whole kernel is private;
-// anywhere else the process moves into a fresh network namespace (needs
-// root) with `lo` up. Returns "uml" or "netns".
+// cannot touch the host: inside the lab (user-mode Linux or qemu) the whole
+// kernel is private; anywhere else the process moves into a fresh network
+// namespace (needs root) with `lo` up. Call it before making the sockets
+// the change is for: they stay in the namespace they were made in. Returns
+// the lab ("uml", "qemu") or "netns".
 inline std::string PrivateNetwork() {
   const char* lab = std::getenv("SCTP_LAB");
-  if (lab != nullptr && std::string_view(lab) == "uml") return "uml";
+  if (lab != nullptr && (std::string_view(lab) == "uml" || std::string_view(lab) == "qemu")) return lab;
   static bool done = false;
   if (!done) {
     INFO("this test changes the network: it needs the user-mode Linux lab or root for a private namespace");

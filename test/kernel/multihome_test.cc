@@ -280,17 +280,28 @@ TEST_CASE("mixed IPv4/IPv6 multi-homing") {
   }
 }
 
-TEST_CASE("WriteMsgExt sends to the chosen peer address") {
-  // The client is single-homed on 127.0.0.1 so only its packets to the
-  // server's 127.0.0.2 carry that destination. Its RTO is 1 s: a message held
-  // back on the way to 127.0.0.2 arrives after about that long (retransmitted
-  // on another path), one through 127.0.0.1 at once.
+// For WriteMsgExt's address override: the client is single-homed on
+// 127.0.0.1 so only its packets to the server's 127.0.0.2 carry that
+// destination. Its RTO is 1 s: a message held back on the way to 127.0.0.2
+// arrives after about that long (retransmitted on another path), one through
+// 127.0.0.1 at once.
+Pair OverridePair() {
   Pair p = MultiHomed("127.0.0.1/127.0.0.2/127.0.0.3", "127.0.0.1", "127.0.0.1/127.0.0.2/127.0.0.3", 1000);
   REQUIRE(AllPathsActive(p.client, 3));
   MUST(p.client.SetNoDelay(true));
+  return p;
+}
+
+netsctp::SndInfo OverrideInfo() {
   netsctp::SndInfo info;
   info.sid = 4;
   info.ppid = 60;
+  return info;
+}
+
+TEST_CASE("WriteMsgExt sends to the chosen peer address") {
+  Pair p = OverridePair();
+  const netsctp::SndInfo info = OverrideInfo();
   const netsctp::IpAddr a1 = Ip("127.0.0.1");
   const netsctp::IpAddr a2 = Ip("127.0.0.2");
 
@@ -318,28 +329,33 @@ TEST_CASE("WriteMsgExt sends to the chosen peer address") {
     Send(p.client, "after stranger", 1, 60);
     CHECK(RecvAny(p.server).data == "after stranger");
   }
+}
 
-  SECTION("only traffic to 127.0.0.2 is slowed: the override really uses that address") {
-    PrivateNetwork();
-    LoadModule("net/sched/sch_prio.ko");
-    LoadModule("net/sched/cls_u32.ko");
-    LoQdiscGuard guard;
-    Sh("tc qdisc add dev lo root handle 1: prio && "
-       "tc qdisc add dev lo parent 1:3 handle 30: netem delay 1500ms && "
-       "tc filter add dev lo parent 1: protocol ip prio 1 u32 match ip dst 127.0.0.2/32 flowid 1:3");
-    REQUIRE(MUST(p.client.GetPrimaryAddr()) == a1);
-    // Through the primary (127.0.0.1): quick.
-    auto t0 = Clock::now();
-    MUST(p.client.WriteMsgExt(Bytes("direct"), &info, &a1));
-    CHECK(RecvAny(p.server).data == "direct");
-    const auto fast_ms = MsSince(t0);
-    // Through 127.0.0.2: held back by the delay (or its retransmission timer).
-    t0 = Clock::now();
-    MUST(p.client.WriteMsgExt(Bytes("detour"), &info, &a2));
-    CHECK(RecvAny(p.server).data == "detour");
-    const auto slow_ms = MsSince(t0);
-    INFO("via 127.0.0.1: " << fast_ms << " ms, via 127.0.0.2: " << slow_ms << " ms");
-    CHECK(fast_ms < 500);
-    CHECK(slow_ms >= 900);
-  }
+TEST_CASE("WriteMsgExt to 127.0.0.2: only that traffic is slowed, so the override really uses the address") {
+  // The network first: the association must live where the qdisc goes.
+  PrivateNetwork();
+  Pair p = OverridePair();
+  const netsctp::SndInfo info = OverrideInfo();
+  const netsctp::IpAddr a1 = Ip("127.0.0.1");
+  const netsctp::IpAddr a2 = Ip("127.0.0.2");
+  LoadModule("net/sched/sch_prio.ko");
+  LoadModule("net/sched/cls_u32.ko");
+  LoQdiscGuard guard;
+  Sh("tc qdisc add dev lo root handle 1: prio && "
+     "tc qdisc add dev lo parent 1:3 handle 30: netem delay 1500ms && "
+     "tc filter add dev lo parent 1: protocol ip prio 1 u32 match ip dst 127.0.0.2/32 flowid 1:3");
+  REQUIRE(MUST(p.client.GetPrimaryAddr()) == a1);
+  // Through the primary (127.0.0.1): quick.
+  auto t0 = Clock::now();
+  MUST(p.client.WriteMsgExt(Bytes("direct"), &info, &a1));
+  CHECK(RecvAny(p.server).data == "direct");
+  const auto fast_ms = MsSince(t0);
+  // Through 127.0.0.2: held back by the delay (or its retransmission timer).
+  t0 = Clock::now();
+  MUST(p.client.WriteMsgExt(Bytes("detour"), &info, &a2));
+  CHECK(RecvAny(p.server).data == "detour");
+  const auto slow_ms = MsSince(t0);
+  INFO("via 127.0.0.1: " << fast_ms << " ms, via 127.0.0.2: " << slow_ms << " ms");
+  CHECK(fast_ms < 500);
+  CHECK(slow_ms >= 900);
 }
