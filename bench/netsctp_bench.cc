@@ -324,6 +324,44 @@ std::string RawOptions(int fd) {
   return {};
 }
 
+using SndControl = std::array<std::byte, CMSG_SPACE(sizeof(sctp_sndinfo))>;
+using RcvControl = std::array<std::byte, CMSG_SPACE(sizeof(sctp_rcvinfo))>;
+
+// One SCTP_SNDINFO control message: stream and PPID (network order).
+void PutSndInfo(SndControl& control) {
+  cmsghdr h{};
+  h.cmsg_level = IPPROTO_SCTP;
+  h.cmsg_type = SCTP_SNDINFO;
+  h.cmsg_len = CMSG_LEN(sizeof(sctp_sndinfo));
+  sctp_sndinfo info{};
+  info.snd_sid = kSid;
+  info.snd_ppid = htonl(kPpid);
+  std::memcpy(control.data(), &h, sizeof h);
+  std::memcpy(control.data() + CMSG_LEN(0), &info, sizeof info);
+}
+
+// What one recvmsg (or recvmmsg entry) of `n` bytes read, as a Piece: the
+// flags, and the one control message asked for (RCVINFO), read without the
+// CMSG macros' casts.
+Piece ToPiece(std::size_t n, const msghdr& mh, const RcvControl& control) {
+  Piece p;
+  p.n = n;
+  p.eor = (mh.msg_flags & MSG_EOR) != 0;
+  p.notification = (mh.msg_flags & MSG_NOTIFICATION) != 0;
+  cmsghdr h{};
+  if (mh.msg_controllen >= CMSG_LEN(sizeof(sctp_rcvinfo))) {
+    std::memcpy(&h, control.data(), sizeof h);
+    if (h.cmsg_level == IPPROTO_SCTP && h.cmsg_type == SCTP_RCVINFO) {
+      sctp_rcvinfo info{};
+      std::memcpy(&info, control.data() + CMSG_LEN(0), sizeof info);
+      p.has_info = true;
+      p.sid = info.rcv_sid;
+      p.ppid = ntohl(info.rcv_ppid);
+    }
+  }
+  return p;
+}
+
 class RawEnd : public End {
  public:
   explicit RawEnd(int fd) : fd_(fd) {}
@@ -335,17 +373,8 @@ class RawEnd : public End {
 
   std::string Send(std::span<const std::span<const std::byte>> msgs) override {
     for (const auto& m : msgs) {
-      // One SCTP_SNDINFO control message: stream and PPID (network order).
-      alignas(cmsghdr) std::array<std::byte, CMSG_SPACE(sizeof(sctp_sndinfo))> control{};
-      cmsghdr h{};
-      h.cmsg_level = IPPROTO_SCTP;
-      h.cmsg_type = SCTP_SNDINFO;
-      h.cmsg_len = CMSG_LEN(sizeof(sctp_sndinfo));
-      sctp_sndinfo info{};
-      info.snd_sid = kSid;
-      info.snd_ppid = htonl(kPpid);
-      std::memcpy(control.data(), &h, sizeof h);
-      std::memcpy(control.data() + CMSG_LEN(0), &info, sizeof info);
+      alignas(cmsghdr) SndControl control{};
+      PutSndInfo(control);
       iovec iov{const_cast<std::byte*>(m.data()), m.size()};
       msghdr mh{};
       mh.msg_iov = &iov;
@@ -363,7 +392,7 @@ class RawEnd : public End {
   }
 
   std::string Recv(std::span<const std::span<std::byte>> bufs, std::span<Piece> pieces, std::size_t& count) override {
-    alignas(cmsghdr) std::array<std::byte, CMSG_SPACE(sizeof(sctp_rcvinfo))> control;
+    alignas(cmsghdr) RcvControl control;
     iovec iov{bufs[0].data(), bufs[0].size()};
     msghdr mh{};
     mh.msg_iov = &iov;
@@ -376,24 +405,7 @@ class RawEnd : public End {
     } while (r < 0 && errno == EINTR);
     if (r < 0) return Errno("recvmsg", errno);
     if (r == 0) return "recvmsg: end of stream";
-    Piece& p = pieces[0];
-    p = Piece{};
-    p.n = static_cast<std::size_t>(r);
-    p.eor = (mh.msg_flags & MSG_EOR) != 0;
-    p.notification = (mh.msg_flags & MSG_NOTIFICATION) != 0;
-    // The one control message asked for (RCVINFO), read without the CMSG
-    // macros' casts.
-    cmsghdr h{};
-    if (mh.msg_controllen >= CMSG_LEN(sizeof(sctp_rcvinfo))) {
-      std::memcpy(&h, control.data(), sizeof h);
-      if (h.cmsg_level == IPPROTO_SCTP && h.cmsg_type == SCTP_RCVINFO) {
-        sctp_rcvinfo info{};
-        std::memcpy(&info, control.data() + CMSG_LEN(0), sizeof info);
-        p.has_info = true;
-        p.sid = info.rcv_sid;
-        p.ppid = ntohl(info.rcv_ppid);
-      }
-    }
+    pieces[0] = ToPiece(static_cast<std::size_t>(r), mh, control);
     count = 1;
     return {};
   }
@@ -429,17 +441,9 @@ class RawBatchEnd final : public RawEnd {
       const std::size_t k = std::min(msgs.size(), run_);
       std::array<mmsghdr, kBatch> hdrs{};
       std::array<iovec, kBatch> iovs;
-      alignas(cmsghdr) std::array<std::array<std::byte, CMSG_SPACE(sizeof(sctp_sndinfo))>, kBatch> controls{};
+      alignas(cmsghdr) std::array<SndControl, kBatch> controls{};
       for (std::size_t i = 0; i < k; ++i) {
-        cmsghdr h{};
-        h.cmsg_level = IPPROTO_SCTP;
-        h.cmsg_type = SCTP_SNDINFO;
-        h.cmsg_len = CMSG_LEN(sizeof(sctp_sndinfo));
-        sctp_sndinfo info{};
-        info.snd_sid = kSid;
-        info.snd_ppid = htonl(kPpid);
-        std::memcpy(controls[i].data(), &h, sizeof h);
-        std::memcpy(controls[i].data() + CMSG_LEN(0), &info, sizeof info);
+        PutSndInfo(controls[i]);
         iovs[i] = {const_cast<std::byte*>(msgs[i].data()), msgs[i].size()};
         hdrs[i].msg_hdr.msg_iov = &iovs[i];
         hdrs[i].msg_hdr.msg_iovlen = 1;
@@ -467,7 +471,7 @@ class RawBatchEnd final : public RawEnd {
     const std::size_t k = std::min({bufs.size(), pieces.size(), kBatch});
     std::array<mmsghdr, kBatch> hdrs{};
     std::array<iovec, kBatch> iovs;
-    alignas(cmsghdr) std::array<std::array<std::byte, CMSG_SPACE(sizeof(sctp_rcvinfo))>, kBatch> controls;
+    alignas(cmsghdr) std::array<RcvControl, kBatch> controls;
     for (std::size_t i = 0; i < k; ++i) {
       iovs[i] = {bufs[i].data(), bufs[i].size()};
       hdrs[i].msg_hdr.msg_iov = &iovs[i];
@@ -481,24 +485,8 @@ class RawBatchEnd final : public RawEnd {
     } while (r < 0 && errno == EINTR);
     if (r < 0) return Errno("recvmmsg", errno);
     for (std::size_t i = 0; i < static_cast<std::size_t>(r); ++i) {
-      const msghdr& mh = hdrs[i].msg_hdr;
       if (hdrs[i].msg_len == 0) return "recvmmsg: end of stream";
-      Piece& p = pieces[i];
-      p = Piece{};
-      p.n = hdrs[i].msg_len;
-      p.eor = (mh.msg_flags & MSG_EOR) != 0;
-      p.notification = (mh.msg_flags & MSG_NOTIFICATION) != 0;
-      cmsghdr h{};
-      if (mh.msg_controllen >= CMSG_LEN(sizeof(sctp_rcvinfo))) {
-        std::memcpy(&h, controls[i].data(), sizeof h);
-        if (h.cmsg_level == IPPROTO_SCTP && h.cmsg_type == SCTP_RCVINFO) {
-          sctp_rcvinfo info{};
-          std::memcpy(&info, controls[i].data() + CMSG_LEN(0), sizeof info);
-          p.has_info = true;
-          p.sid = info.rcv_sid;
-          p.ppid = ntohl(info.rcv_ppid);
-        }
-      }
+      pieces[i] = ToPiece(hdrs[i].msg_len, hdrs[i].msg_hdr, controls[i]);
     }
     count = static_cast<std::size_t>(r);
     return {};
