@@ -205,7 +205,8 @@ Result<std::size_t> SctpConn::WriteMsgs(std::span<const OutMsg> msgs) {
     const auto n = internal::SendMsgs(*core_, kOne, std::span(hdrs).first(part.size()));
     if (n < 0) {
       if (sent > 0) return sent;
-      return internal::IoError(n);
+      SndInfo adjusted;
+      return internal::SendError(*core_, kOne, n, part[0].data.size(), WithStreamPolicy(part[0].info, adjusted));
     }
     sent += static_cast<std::size_t>(n);
     if (static_cast<std::size_t>(n) < part.size()) break;
@@ -237,9 +238,11 @@ Result<std::size_t> SctpConn::WriteMsgExt(std::span<const std::byte> buf, const 
     info = &adjusted;
   }
   const std::size_t control_len = info != nullptr ? internal::EncodeSndPrInfo(*info, control) : 0;
-  return internal::SizeResult(internal::SendMsg(*core_, kOne, buf, std::span(control).first(control_len),
-                                               to != nullptr ? reinterpret_cast<const sockaddr*>(&dest) : nullptr,
-                                               dest_len, msg_flags));
+  const auto n = internal::SendMsg(*core_, kOne, buf, std::span(control).first(control_len),
+                                   to != nullptr ? reinterpret_cast<const sockaddr*>(&dest) : nullptr, dest_len,
+                                   msg_flags);
+  if (n >= 0) return static_cast<std::size_t>(n);
+  return internal::SendError(*core_, kOne, n, buf.size(), info);
 }
 
 Result<void> SctpConn::SetStreamPolicy(std::uint16_t sid, const StreamPolicy& policy) {

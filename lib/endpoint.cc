@@ -154,7 +154,7 @@ Result<std::size_t> SctpEndpoint::Send(std::span<const std::byte> buf, const Snd
   const auto n = internal::SendMsg(*core_, kMany, buf, std::span(control).first(len), to, to_len, 0);
   // The success path returns here; errors below are rare and may allocate.
   if (n >= 0) return static_cast<std::size_t>(n);
-  Error e = internal::IoError(n);
+  Error e = internal::SendError(*core_, kMany, n, buf.size(), &info);
   if (to != nullptr || e == std::errc::resource_unavailable_try_again || e == Errc::kTimeout || e == Errc::kClosed) {
     return e;
   }

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <cstring>
+#include <string>
 
 #include "internal/cmsg.h"
 #include "internal/log.h"
@@ -205,6 +206,45 @@ IoStatus RecvMsgs(FdCore& core, Assocs assocs, std::span<InMsg> msgs) {
     }
   }
   return n;
+}
+
+Error SendError(FdCore& core, Assocs assocs, IoStatus n, std::size_t len, const SndInfo* info) {
+  Error e = IoError(n);
+  if (n != IoFail(EINVAL)) return e;
+  const auto named = [&](const std::string& why) { return Error(e.code(), why); };
+  if (len == 0) return named("empty message: SCTP has no zero-length messages");
+  const std::int32_t assoc_id = info != nullptr ? info->assoc_id : 0;
+  SndInfo used;  // what the kernel applied: `info`, else the default send info
+  if (info != nullptr) {
+    used = *info;
+  } else {
+    sctp_sndinfo k{};
+    k.snd_assoc_id = assocs == Assocs::kOne ? 0 : assoc_id;
+    socklen_t klen = sizeof k;
+    if (::getsockopt(core.fd(), IPPROTO_SCTP, SCTP_DEFAULT_SNDINFO, &k, &klen) != 0) return e;
+    used = FromKernel(k);
+  }
+  if (assocs == Assocs::kOne) {
+    if (Any(used.flags & SndFlags::kEof)) {
+      return named("flag EOF is not allowed on a one-to-one socket (CloseWrite ends the association)");
+    }
+    if (Any(used.flags & SndFlags::kAbort)) {
+      return named("flag ABORT is not allowed on a one-to-one socket (SetLinger(0) and Close abort it)");
+    }
+  }
+  // The kernel takes only policies within its mask (the bits of kPrio).
+  if (used.pr && (static_cast<unsigned>(used.pr->policy) & ~static_cast<unsigned>(PrPolicy::kPrio)) != 0) {
+    return named("unknown PR policy " + std::to_string(static_cast<unsigned>(used.pr->policy)));
+  }
+  sctp_status st{};
+  st.sstat_assoc_id = assocs == Assocs::kOne ? 0 : assoc_id;
+  socklen_t stlen = sizeof st;
+  if (::getsockopt(core.fd(), IPPROTO_SCTP, SCTP_STATUS, &st, &stlen) == 0 && st.sstat_outstrms > 0 &&
+      used.sid >= st.sstat_outstrms) {
+    return named("stream " + std::to_string(used.sid) + " of " + std::to_string(st.sstat_outstrms) +
+                 " negotiated (streams 0-" + std::to_string(st.sstat_outstrms - 1) + ")");
+  }
+  return e;
 }
 
 Result<Message> ReadFullMsg(FdCore& core, Assocs assocs, std::unique_ptr<PartialMsg>& partial,

@@ -64,6 +64,14 @@ Result<MsgOrEvent> ReadMsgOrEvent(FdCore& core, Assocs assocs, std::unique_ptr<P
 IoStatus SendMsg(FdCore& core, Assocs assocs, std::span<const std::byte> buf, std::span<std::byte> control,
                  const sockaddr* to, socklen_t to_len, int flags);
 
+// The error of a send of `len` bytes with `info` (null: the socket's
+// default send info) that failed with `n`. Linux says only EINVAL for an
+// empty message, a stream beyond those negotiated, a flag the socket style
+// does not take and an unknown PR policy: those are named (same code, a
+// context that says which and why). Called on failure only (it costs a
+// getsockopt), so the success path does no checking of its own.
+Error SendError(FdCore& core, Assocs assocs, IoStatus n, std::size_t len, const SndInfo* info);
+
 // Batched RecvMsg: one recvmmsg of up to kMaxBatch messages that waits for the
 // first (see SctpConn::ReadMsgs). Returns how many were read.
 IoStatus RecvMsgs(FdCore& core, Assocs assocs, std::span<InMsg> msgs);

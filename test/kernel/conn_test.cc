@@ -267,9 +267,20 @@ TEST_CASE("InitOptions are negotiated: Status shows the minimum of both sides") 
     info.sid = 3;
     auto r = p.client.WriteMsg(Bytes("too far"), info);
     CHECK(ErrOf(r) == std::errc::invalid_argument);
+    // The error says which stream and how many there are.
+    CHECK_THAT(MessageOf(r), Catch::Contains("stream 3 of 3 negotiated (streams 0-2)"));
     info.sid = 65535;
     r = p.client.WriteMsg(Bytes("much too far"), info);
     CHECK(ErrOf(r) == std::errc::invalid_argument);
+    CHECK_THAT(MessageOf(r), Catch::Contains("stream 65535 of 3"));
+    // The same through a batch, and through Write with a default stream beyond the count.
+    const netsctp::OutMsg batch[] = {{Bytes("batched too far"), &info}};
+    CHECK_THAT(MessageOf(p.client.WriteMsgs(batch)), Catch::Contains("stream 65535 of 3"));
+    SndInfo far_default;
+    far_default.sid = 5;
+    MUST(p.client.SetDefaultSndInfo(far_default));
+    CHECK_THAT(MessageOf(p.client.Write(Bytes("default too far"))), Catch::Contains("stream 5 of 3"));
+    MUST(p.client.SetDefaultSndInfo(SndInfo{}));
     Send(p.client, "on the last stream", 2, 60);
     Received got = RecvAny(p.server);
     CHECK(got.data == "on the last stream");  // nothing of the failed sends arrived
@@ -278,7 +289,9 @@ TEST_CASE("InitOptions are negotiated: Status shows the minimum of both sides") 
     Send(p.server, "sid 6", 6, 60);
     CHECK(RecvAny(p.client).msg.info.sid == 6);
     info.sid = 7;
-    CHECK(ErrOf(p.server.WriteMsg(Bytes("x"), info)) == std::errc::invalid_argument);
+    auto s7 = p.server.WriteMsg(Bytes("x"), info);
+    CHECK(ErrOf(s7) == std::errc::invalid_argument);
+    CHECK_THAT(MessageOf(s7), Catch::Contains("stream 7 of 7 negotiated (streams 0-6)"));
   }
 }
 
@@ -287,13 +300,28 @@ TEST_CASE("send flags and sizes the kernel rejects fail cleanly") {
   SECTION("kEof and kAbort are rejected on one-to-one sockets") {
     SndInfo info;
     info.flags = SndFlags::kEof;
-    CHECK(ErrOf(p.client.WriteMsg(Bytes("eof"), info)) == std::errc::invalid_argument);
+    auto eof = p.client.WriteMsg(Bytes("eof"), info);
+    CHECK(ErrOf(eof) == std::errc::invalid_argument);
+    CHECK_THAT(MessageOf(eof), Catch::Contains("flag EOF is not allowed on a one-to-one socket"));
     info.flags = SndFlags::kAbort;
-    CHECK(ErrOf(p.client.WriteMsg(Bytes("abort"), info)) == std::errc::invalid_argument);
+    auto abort = p.client.WriteMsg(Bytes("abort"), info);
+    CHECK(ErrOf(abort) == std::errc::invalid_argument);
+    CHECK_THAT(MessageOf(abort), Catch::Contains("flag ABORT is not allowed on a one-to-one socket"));
   }
-  SECTION("a zero-length message is rejected") {
+  SECTION("a zero-length message is rejected, and the error says so") {
     auto r = p.client.WriteMsg(std::span<const std::byte>{});
-    CHECK_FALSE(r.has_value());
+    CHECK(ErrOf(r) == std::errc::invalid_argument);
+    CHECK_THAT(MessageOf(r), Catch::Contains("empty message"));
+    SndInfo info;
+    info.sid = 1;
+    CHECK_THAT(MessageOf(p.client.WriteMsg(std::span<const std::byte>{}, info)), Catch::Contains("empty message"));
+  }
+  SECTION("an unknown PR policy is named") {
+    SndInfo info;
+    info.pr = netsctp::PrInfo{static_cast<netsctp::PrPolicy>(0x40), 1};
+    auto r = p.client.WriteMsg(Bytes("pr"), info);
+    CHECK(ErrOf(r) == std::errc::invalid_argument);
+    CHECK_THAT(MessageOf(r), Catch::Contains("unknown PR policy 64"));
   }
   SECTION("a message larger than the send buffer fails with EMSGSIZE") {
     MUST(p.client.SetWriteBufferSize(32 * 1024));

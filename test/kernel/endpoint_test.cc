@@ -571,7 +571,14 @@ TEST_CASE("misuse on an endpoint: clear errors, nothing lost") {
   CHECK(MUST(ep.WriteMsgTo(Bytes("via path"), To(ida), Ip("127.0.0.1"))) == 8);
   CHECK(Recv(a).data == "via path");
 
-  CHECK(ErrOf(ep.WriteMsg(Bytes("x"), To(ida, 100))) == std::errc::invalid_argument);  // stream >= outbound
+  auto far = ep.WriteMsg(Bytes("x"), To(ida, 100));
+  CHECK(ErrOf(far) == std::errc::invalid_argument);  // stream >= outbound: named, with the association
+  const auto outbound = MUST(MUST(ep.Assoc(ida)).Status()).out_streams;
+  CHECK_THAT(MessageOf(far), Catch::Contains("association " + std::to_string(ida)) &&
+                                 Catch::Contains("stream 100 of " + std::to_string(outbound) + " negotiated"));
+  auto empty = ep.WriteMsg(std::span<const std::byte>{}, To(ida));
+  CHECK(ErrOf(empty) == std::errc::invalid_argument);
+  CHECK_THAT(MessageOf(empty), Catch::Contains("empty message"));
   netsctp::SctpAddr no_port{{Ip("127.0.0.1")}, 0};
   CHECK(ErrOf(ep.SendTo(Bytes("x"), no_port)) == Errc::kBadPort);
   CHECK(ErrOf(ep.SendTo(Bytes("x"), netsctp::SctpAddr{{}, 5})) == Errc::kNoSuitableAddress);
