@@ -89,16 +89,6 @@ std::string LabAddr(const std::string& ns, int k, bool v6) {
   return Capture(LabTool() + " net addr " + ns + ' ' + std::to_string(k) + (v6 ? " -6" : ""));
 }
 
-// Undoes a link fault when the test ends, however it ends, unless the test
-// undid it itself (Dismiss).
-struct FaultGuard {
-  std::string undo;  // `sctp-lab net` arguments
-  void Dismiss() { undo.clear(); }
-  ~FaultGuard() {
-    if (!undo.empty()) (void)std::system((LabTool() + " net " + undo + " >/dev/null 2>&1").c_str());
-  }
-};
-
 // Prints a figure as a TAP comment.
 void Figure(const std::string& text) { std::cout << "# " << text << '\n' << std::flush; }
 
@@ -322,7 +312,7 @@ void RunFailover(bool v6, Cut cut) {
   }
 
   // Cut the primary link mid-stream.
-  FaultGuard guard{cut == Cut::kLinkDown ? "up 1" : "impair 1 off"};
+  NetUndo guard{cut == Cut::kLinkDown ? "up 1" : "impair 1 off"};
   const auto t_cut = Clock::now();
   const std::uint32_t c_at_cut = client.Received(), s_at_cut = server.Received();
   LabNet(cut == Cut::kLinkDown ? "down 1" : "impair 1 loss 100%");
@@ -479,7 +469,7 @@ void RunLoss(const LossCase& lc) {
   }
   const std::string impairment =
       "loss " + std::to_string(loss_pct) + "% delay 10ms reorder 25% 50%";
-  FaultGuard guard{"impair 1 off"};
+  NetUndo guard{"impair 1 off"};
   LabNet("impair 1 " + impairment);
 
   const Profile out = LossProfile(lc.heavy);

@@ -379,6 +379,19 @@ inline std::string LabTool() {
 // `sctp-lab net ARGS` (e.g. "down 1"); fails the test unless it succeeds.
 inline void LabNet(const std::string& args) { Sh(LabTool() + " net " + args); }
 
+// Undoes a change to the lab's network when the test ends, however it ends:
+// runs `sctp-lab net UNDO` (e.g. "up 1", "clear 2"), unless the test undid it
+// itself (Dismiss). The script is found when the guard is made: a failure to
+// find it fails the test there, never in the destructor.
+struct NetUndo {
+  std::string undo;
+  std::string tool = LabTool();
+  void Dismiss() { undo.clear(); }
+  ~NetUndo() {
+    if (!undo.empty()) (void)std::system((tool + " net " + undo + " >/dev/null 2>&1").c_str());
+  }
+};
+
 // Brings a link back up when the test ends, however it ends.
 struct LinkGuard {
   std::string tool;

@@ -50,12 +50,6 @@ using netsctp::SndInfo;
 
 namespace {
 
-// Undoes a network change however the test ends.
-struct NetGuard {
-  std::string undo;
-  ~NetGuard() { (void)std::system((LabTool() + " net " + undo + " >/dev/null 2>&1").c_str()); }
-};
-
 std::uint64_t Total(const PrCounters& c) { return c.abandoned_unsent + c.abandoned_sent; }
 
 // Short RTOs and generous retransmission limits: loss and a cut link must
@@ -154,7 +148,7 @@ TEST_CASE("under loss, TTL and RTX-0 messages are abandoned and counted; reliabl
          pidfile + "'");
   std::this_thread::sleep_for(1s);  // tcpdump opens its capture
 
-  NetGuard guard{"impair 1 off"};
+  NetUndo guard{"impair 1 off"};
   LabNet("impair 1 loss 30% delay 10ms");
   constexpr std::size_t kRounds = 60;
   const std::string pad(200, 'x');
@@ -297,7 +291,7 @@ TEST_CASE("a default PRINFO is read back and applies to messages sent without th
   REQUIRE_FALSE(bad);
   CHECK(bad.error() == std::errc::invalid_argument);
 
-  NetGuard guard{"up 1"};
+  NetUndo guard{"up 1"};
   LabNet("down 1");
   for (int i = 0; i < 10; ++i) {
     MUST(p.client.Write(Bytes("plain" + std::to_string(i))));       // no SndInfo at all
@@ -389,7 +383,7 @@ TEST_CASE("the PR calls serve a one-to-many endpoint's association") {
 
   // TTL messages queued while the link is cut expire; the counters of this
   // association (and its stream) say so.
-  NetGuard guard{"up 1"};
+  NetUndo guard{"up 1"};
   LabNet("down 1");
   for (int i = 0; i < 10; ++i) {
     SndInfo s = On(1, 1);

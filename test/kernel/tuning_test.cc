@@ -112,11 +112,6 @@ void Exchange(SctpConn& from, SctpConn& to, int n, std::size_t size) {
   for (int i = 0; i < n; ++i) REQUIRE(got[static_cast<std::size_t>(i)] == Pattern(size, static_cast<unsigned>(i)));
 }
 
-struct FaultGuard {
-  std::string undo;
-  ~FaultGuard() { (void)std::system((LabTool() + " net " + undo + " >/dev/null 2>&1").c_str()); }
-};
-
 // Reads `c` until a data message or `timeout`; returns the events seen and
 // whether data arrived and the read error that ended it, if any.
 struct ReadOutcome {
@@ -193,7 +188,7 @@ TEST_CASE("statistics count packets, chunks and SACKs, and retransmissions under
   CHECK(MUST(as.server.Options().Stats()).unordered_chunks_in == s1.unordered_chunks_in + 1);
 
   LabNet("impair 1 loss 20%");
-  FaultGuard undo{"impair 1 off"};
+  NetUndo undo{"impair 1 off"};
   const auto t0 = Clock::now();
   Exchange(as.client, as.server, 300, 1000);
   const AssocStats c2 = MUST(as.client.Options().Stats());
@@ -307,7 +302,7 @@ TEST_CASE("path thresholds per path and for all; potentially-failed before unrea
   (void)ReadFor(as.client, 300ms);  // COMM_UP and confirmations
 
   LabNet("down 1");
-  FaultGuard undo{"up 1"};
+  NetUndo undo{"up 1"};
   const auto t0 = Clock::now();
   ReadOutcome o;
   bool pf_seen = false, unreachable_seen = false, pf_first = false;
