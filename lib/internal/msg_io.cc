@@ -213,36 +213,45 @@ Error SendError(FdCore& core, Assocs assocs, IoStatus n, std::size_t len, const 
   if (n != IoFail(EINVAL)) return e;
   const auto named = [&](const std::string& why) { return Error(e.code(), why); };
   if (len == 0) return named("empty message: SCTP has no zero-length messages");
-  const std::int32_t assoc_id = info != nullptr ? info->assoc_id : 0;
-  SndInfo used;  // what the kernel applied: `info`, else the default send info
-  if (info != nullptr) {
-    used = *info;
-  } else {
-    sctp_sndinfo k{};
-    k.snd_assoc_id = assocs == Assocs::kOne ? 0 : assoc_id;
-    socklen_t klen = sizeof k;
-    if (::getsockopt(core.fd(), IPPROTO_SCTP, SCTP_DEFAULT_SNDINFO, &k, &klen) != 0) return e;
-    used = FromKernel(k);
-  }
+  // What the kernel applied: `info`, else the default send info; and the
+  // association's outbound stream count (0: unknown). Read under the core's
+  // guard, so that a Close on another thread cannot hand the number to a
+  // new descriptor meanwhile.
+  const std::int32_t assoc_id = assocs == Assocs::kOne || info == nullptr ? 0 : info->assoc_id;
+  const SndInfo* used = info;
+  SndInfo default_info;
+  std::uint16_t out_streams = 0;
+  core.Use([&](int fd) {
+    if (used == nullptr) {
+      sctp_sndinfo k{};
+      k.snd_assoc_id = assoc_id;
+      socklen_t klen = sizeof k;
+      if (::getsockopt(fd, IPPROTO_SCTP, SCTP_DEFAULT_SNDINFO, &k, &klen) == 0) {
+        default_info = FromKernel(k);
+        used = &default_info;
+      }
+    }
+    sctp_status st{};
+    st.sstat_assoc_id = assoc_id;
+    socklen_t stlen = sizeof st;
+    if (::getsockopt(fd, IPPROTO_SCTP, SCTP_STATUS, &st, &stlen) == 0) out_streams = st.sstat_outstrms;
+  });
+  if (used == nullptr) return e;
   if (assocs == Assocs::kOne) {
-    if (Any(used.flags & SndFlags::kEof)) {
+    if (Any(used->flags & SndFlags::kEof)) {
       return named("flag EOF is not allowed on a one-to-one socket (CloseWrite ends the association)");
     }
-    if (Any(used.flags & SndFlags::kAbort)) {
+    if (Any(used->flags & SndFlags::kAbort)) {
       return named("flag ABORT is not allowed on a one-to-one socket (SetLinger(0) and Close abort it)");
     }
   }
   // The kernel takes only policies within its mask (the bits of kPrio).
-  if (used.pr && (static_cast<unsigned>(used.pr->policy) & ~static_cast<unsigned>(PrPolicy::kPrio)) != 0) {
-    return named("unknown PR policy " + std::to_string(static_cast<unsigned>(used.pr->policy)));
+  if (used->pr && (static_cast<unsigned>(used->pr->policy) & ~static_cast<unsigned>(PrPolicy::kPrio)) != 0) {
+    return named("unknown PR policy " + std::to_string(static_cast<unsigned>(used->pr->policy)));
   }
-  sctp_status st{};
-  st.sstat_assoc_id = assocs == Assocs::kOne ? 0 : assoc_id;
-  socklen_t stlen = sizeof st;
-  if (::getsockopt(core.fd(), IPPROTO_SCTP, SCTP_STATUS, &st, &stlen) == 0 && st.sstat_outstrms > 0 &&
-      used.sid >= st.sstat_outstrms) {
-    return named("stream " + std::to_string(used.sid) + " of " + std::to_string(st.sstat_outstrms) +
-                 " negotiated (streams 0-" + std::to_string(st.sstat_outstrms - 1) + ")");
+  if (out_streams > 0 && used->sid >= out_streams) {
+    return named("stream " + std::to_string(used->sid) + " of " + std::to_string(out_streams) +
+                 " negotiated (streams 0-" + std::to_string(out_streams - 1) + ")");
   }
   return e;
 }
