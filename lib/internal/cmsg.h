@@ -55,7 +55,8 @@ struct CmsgOf {
   } h;
   T data;
 };
-static_assert(sizeof(CmsgOf<int>::h) == sizeof(cmsghdr) && offsetof(cmsghdr, cmsg_level) == sizeof(cmsghdr::cmsg_len) &&
+static_assert(sizeof(CmsgOf<int>::h) == sizeof(cmsghdr) &&
+              offsetof(cmsghdr, cmsg_level) == sizeof(cmsghdr::cmsg_len) &&
               offsetof(cmsghdr, cmsg_type) == sizeof(cmsghdr::cmsg_len) + sizeof(int));
 static_assert(offsetof(CmsgOf<sctp_sndinfo>, data) == CMSG_LEN(0));
 static_assert(sizeof(CmsgOf<sctp_sndinfo>) == CMSG_SPACE(sizeof(sctp_sndinfo)));
@@ -74,12 +75,15 @@ inline std::size_t EncodeSndInfo(const SndInfo& info, std::span<std::byte> out) 
   return kSndInfoSpace;
 }
 
+// One IPPROTO_SCTP/SCTP_PRINFO control message at the start of `out`;
+// returns kPrInfoSpace, or 0 when `out` is too small.
+std::size_t EncodePrInfo(const PrInfo& pr, std::span<std::byte> out) noexcept;
+
 // EncodeSndInfo, then, when `info.pr` is set, an IPPROTO_SCTP/SCTP_PRINFO
 // control message right after it (the kernel reads both from one sendmsg;
 // PRINFO's policy replaces any in the flags). Returns the total length
 // (kSndInfoSpace, or kSndPrInfoSpace with pr), or 0 when `out` is too small
 // for what is to be written; nothing is written then.
-std::size_t EncodePrInfo(const PrInfo& pr, std::span<std::byte> out) noexcept;  // SCTP_PRINFO alone
 inline std::size_t EncodeSndPrInfo(const SndInfo& info, std::span<std::byte> out) noexcept {
   if (!info.pr) return EncodeSndInfo(info, out);
   if (out.size() < kSndPrInfoSpace) return 0;
