@@ -216,7 +216,9 @@ Result<std::size_t> SctpConn::WriteMsgs(std::span<const OutMsg> msgs) {
 
 Result<std::size_t> SctpConn::ReadMsgs(std::span<InMsg> msgs) {
   if (!core_) return kBadFd;
-  return internal::SizeResult(internal::RecvMsgs(*core_, kOne, msgs));
+  const auto n = internal::RecvMsgs(*core_, kOne, msgs);
+  if (n >= 0) return static_cast<std::size_t>(n);
+  return internal::IoError(n);
 }
 
 Result<std::size_t> SctpConn::WriteMsgExt(std::span<const std::byte> buf, const SndInfo* info, const IpAddr* to,

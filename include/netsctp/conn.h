@@ -157,9 +157,10 @@ class SctpConn {
   Result<MsgOrEvent> ReadMsgOrEvent(std::span<std::byte> buf);
 
   // Sends `buf` as one message; with `info`, on its stream with its PPID
-  // (host order) and flags. Errors: EINVAL for a stream at or above the
-  // negotiated outbound count and for the kEof/kAbort flags on one-to-one
-  // sockets, EMSGSIZE for a message larger than the send buffer, EPIPE once
+  // (host order) and flags. Errors: EINVAL for an empty message, a stream at
+  // or above the negotiated outbound count, the kEof/kAbort flags on
+  // one-to-one sockets and an unknown PR policy, its context saying which
+  // (e.g. "stream 20 of 10 negotiated (streams 0-9)"), EMSGSIZE for a message larger than the send buffer, EPIPE once
   // the association is shut down, and once it has ended by an ABORT or
   // COMM_LOST that reason (ECONNRESET, ETIMEDOUT). Blocks while the send buffer is full,
   // until the write deadline or Close.

@@ -105,7 +105,8 @@ class SctpEndpoint {
   // Sends `buf` as one message on association info.assoc_id, on info.sid
   // with info.ppid and info.flags. Errors: Errc::kUnknownAssoc (context names
   // the id) when no such association exists; EPIPE while it shuts down;
-  // EINVAL for a stream at or above its outbound count; EMSGSIZE; EAGAIN in
+  // EINVAL for an empty message or a stream at or above its outbound count
+  // (the context says which, and names the association); EMSGSIZE; EAGAIN in
   // non-blocking mode. Blocks while the send buffer is full.
   Result<std::size_t> WriteMsg(std::span<const std::byte> buf, const SndInfo& info);
   // WriteMsg to one peer address of association info.assoc_id instead of its

@@ -28,7 +28,6 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <cstddef>
 #include <cstdint>
 #include <ctime>
 
@@ -54,11 +53,6 @@ constexpr IoStatus IoFail(Errc e) noexcept { return IoFail(static_cast<int>(e), 
 constexpr IoStatus IoFail(std::errc e) noexcept { return IoFail(static_cast<int>(e), IoWhere::kGeneric); }
 // The Error of a failed IoStatus (out of line: failures only).
 Error IoError(IoStatus s);
-// A count as the public calls return it.
-inline Result<std::size_t> SizeResult(IoStatus s) {
-  if (s >= 0) return static_cast<std::size_t>(s);
-  return IoError(s);
-}
 
 // The longest a kernel wait sleeps before it looks at deadlines, wait slices
 // and Release() again (each costs an idle reader one system call).
