@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -120,7 +121,17 @@ std::string IpAddr::String() const {
     inet_ntop(AF_INET, bytes_.data() + 12, buf, sizeof buf);
     return buf;
   }
-  inet_ntop(AF_INET6, bytes_.data(), buf, sizeof buf);
+  // inet_ntop writes an IPv4-compatible address (::a.b.c.d, deprecated by
+  // RFC 4291) in dotted form; RFC 5952 and Go keep dotted text for IPv4-mapped
+  // addresses only, so write "::a0b:c0d" as they do.
+  const bool v4_compatible = std::all_of(bytes_.begin(), bytes_.begin() + 12, [](std::uint8_t b) { return b == 0; }) &&
+                             (bytes_[12] != 0 || bytes_[13] != 0);
+  if (v4_compatible) {
+    std::snprintf(buf, sizeof buf, "::%x:%x", (unsigned{bytes_[12]} << 8) | bytes_[13],
+                  (unsigned{bytes_[14]} << 8) | bytes_[15]);
+  } else {
+    inet_ntop(AF_INET6, bytes_.data(), buf, sizeof buf);
+  }
   std::string s = buf;
   if (!zone_.empty()) {
     s += '%';

@@ -95,14 +95,17 @@ struct SctpAddr {
   friend bool operator==(const SctpAddr&, const SctpAddr&) = default;
 };
 
-// Parses "h1/h2/.../hN:port" for network "sctp", "sctp4" or "sctp6".
-// Hosts are IP literals (IPv6 in brackets; brackets may be dropped on all but
-// the last host; "%zone" allowed per IPv6 host) or host names, each resolved
-// to one address (IPv4 preferred, IPv6 for "sctp6"). The port is a number or a
-// service name (looked up like TCP's); an empty port ("127.0.0.1:") is 0. An
-// empty host (":8000"), and an empty address (""), give no addresses.
-// Wildcards ("0.0.0.0", "[::]") are kept as addresses. Duplicates are kept.
-// "sctp4" turns IPv4-mapped literals into IPv4 and rejects IPv6; "sctp6"
+// Parses "h1/h2/.../hN:port" for network "sctp", "sctp4" or "sctp6", as
+// go-sctp's ResolveSCTPAddr does except where docs/addresses.md says why not.
+// White space around the whole address is ignored. Hosts are IP literals
+// (IPv6 in brackets; brackets may be dropped on all but the last host;
+// "%zone" allowed per IPv6 host) or host names, each resolved to one address
+// (IPv4 preferred; IPv6 for "sctp6" and for a bracketed last host). The port
+// is a number (a leading '+' allowed) or a service name in any case (looked up
+// like TCP's); an empty port ("127.0.0.1:") is 0. An empty host (":8000"),
+// and an empty address (""), give no addresses. Wildcards ("0.0.0.0",
+// "[::]") are kept as addresses. Duplicates are kept. "sctp4" turns
+// IPv4-mapped literals and "::" into IPv4 and rejects other IPv6; "sctp6"
 // rejects IPv4 and IPv4-mapped addresses. docs/addresses.md has the details.
 // Errors (each with the input in the context, e.g. `address "127.0.0.1::5":
 // too many colons in address`): Errc::kUnknownNetwork, kMissingPort,

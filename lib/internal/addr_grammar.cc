@@ -74,11 +74,13 @@ std::optional<std::uint64_t> ParseDecimal(std::string_view s, std::uint64_t max)
 }
 
 // Zone text that can appear inside "[addr%zone]" and round-trip through the
-// grammar: no separators of the grammar itself, no spaces or control bytes.
+// grammar: not empty, no separators of the grammar itself ('%', '/', '[',
+// ']'), no spaces or control bytes (no interface name has them). A ':' is
+// allowed: the kernel resolves an alias label ("eth0:1") to its interface.
 bool IsValidZone(std::string_view zone) {
   return !zone.empty() && std::none_of(zone.begin(), zone.end(), [](char c) {
     const auto u = static_cast<unsigned char>(c);
-    return u <= 0x20 || u == 0x7f || c == '%' || c == '/' || c == ':' || c == '[' || c == ']';
+    return u <= 0x20 || u == 0x7f || c == '%' || c == '/' || c == '[' || c == ']';
   });
 }
 
@@ -152,9 +154,9 @@ Result<void> CheckFamily(const IpAddr& ip, std::string_view host, const Network&
   return {};
 }
 
-// Resolves a host name to one address: IPv4 preferred for "sctp" and
-// "sctp4", IPv6 for "sctp6".
-Result<IpAddr> LookupHost(std::string_view host, const Network& net, const NameLookups& lookups) {
+// Resolves a host name to one address: IPv4 preferred for "sctp" (IPv6 when
+// `prefer6`) and "sctp4", IPv6 for "sctp6".
+Result<IpAddr> LookupHost(std::string_view host, const Network& net, const NameLookups& lookups, bool prefer6) {
   Result<std::vector<IpAddr>> list = lookups.Host(host);
   if (!list) {
     return MakeError(Errc::kBadAddress, "host " + Quote(host) + " (" + std::string(list.error().context()) + ")");
@@ -165,6 +167,10 @@ Result<IpAddr> LookupHost(std::string_view host, const Network& net, const NameL
     const IpAddr*& slot = ip.Is4() ? v4 : v6;
     if (slot == nullptr) slot = &ip;
   }
+  // A name whose only address is "::" also gives "0.0.0.0", as a literal does.
+  const IpAddr any4;
+  if (list->size() == 1 && v6 != nullptr && v6->IsUnspecified()) v4 = &any4;
+  if (net.family == Family::kAny && prefer6 && v6 != nullptr) return *v6;
   const IpAddr* preferred = net.family == Family::k6 ? v6 : v4;
   if (preferred != nullptr) return *preferred;
   if (net.family == Family::kAny && v6 != nullptr) return *v6;
@@ -175,14 +181,20 @@ Result<IpAddr> LookupHost(std::string_view host, const Network& net, const NameL
 }
 
 // One host of the grammar, brackets already removed: an IP literal or a name.
-Result<IpAddr> ResolveHost(std::string_view host, const Network& net, const NameLookups& lookups) {
+// `prefer6`: a name written in brackets ("[localhost]:80") prefers IPv6 with
+// network "sctp", as Go's resolver does for a bracketed host.
+Result<IpAddr> ResolveHost(std::string_view host, const Network& net, const NameLookups& lookups,
+                           bool prefer6 = false) {
   if (std::optional<IpAddr> ip = ParseLiteral(host, lookups)) {
+    // "::" also stands for "0.0.0.0" where only IPv4 will do, so that
+    // "[::]:80" listens on every address with any network, as in Go.
+    if (net.family == Family::k4 && ip->Is6() && ip->IsUnspecified()) return IpAddr();
     if (Result<void> ok = CheckFamily(*ip, host, net); !ok) return std::move(ok).error();
     return *std::move(ip);
   }
   // A colon or a zone can only belong to an IPv6 literal, and no name has them.
   if (!IsHostName(host)) return MakeError(Errc::kBadAddress, "host " + Quote(host));
-  return LookupHost(host, net, lookups);
+  return LookupHost(host, net, lookups, prefer6);
 }
 
 // Removes the optional brackets around a host before the last one.
@@ -198,6 +210,7 @@ Result<std::string_view> StripBrackets(std::string_view host) {
 struct HostPort {
   std::string_view host;
   std::string_view port;
+  bool bracketed = false;  // "[host]:port"
 };
 
 // Splits the last element, "host:port" or "[host]:port", like Go's
@@ -216,6 +229,7 @@ Result<HostPort> SplitHostPort(std::string_view hp) {
     if (end + 1 == hp.size()) return Errc::kMissingPort;
     if (end + 1 != colon) return hp[end + 1] == ':' ? Errc::kTooManyColons : Errc::kMissingPort;
     out.host = hp.substr(1, end - 1);
+    out.bracketed = true;
   } else {
     if (hp.find_first_of("[]") != std::string_view::npos) return Errc::kMissingBracket;
     out.host = hp.substr(0, colon);
@@ -225,11 +239,41 @@ Result<HostPort> SplitHostPort(std::string_view hp) {
   return out;
 }
 
-// A decimal port 0..65535, a service name, or "" (0).
+// TCP services every Go program knows even where /etc/services is missing
+// (minimal containers): IANA's ports for them.
+struct WellKnownService {
+  std::string_view name;
+  std::uint16_t port;
+};
+constexpr WellKnownService kWellKnownServices[] = {
+    {"ftp", 21},   {"ftps", 990},  {"gopher", 70}, {"http", 80},  {"https", 443}, {"imap2", 143}, {"imap3", 220},
+    {"imaps", 993}, {"pop3", 110}, {"pop3s", 995}, {"smtp", 25},  {"ssh", 22},    {"telnet", 23},
+};
+
+// A service name's port: as written, then in lower case (service names are
+// case-insensitive in Go: "HTTP" is 80), then the well-known table.
+std::optional<std::uint16_t> LookupService(std::string_view name, const NameLookups& lookups) {
+  if (std::optional<std::uint16_t> port = lookups.Service(name)) return port;
+  std::string lower(name);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
+  if (lower != name) {
+    if (std::optional<std::uint16_t> port = lookups.Service(lower)) return port;
+  }
+  for (const WellKnownService& s : kWellKnownServices) {
+    if (s.name == lower) return s.port;
+  }
+  return std::nullopt;
+}
+
+// A decimal port 0..65535 (a leading '+' allowed, as Go allows it), a
+// service name, or "" (0). A lone sign, "-0" and any other negative number
+// are refused (Go reads a lone sign as port 0).
 std::optional<std::uint16_t> ParsePort(std::string_view port, const NameLookups& lookups) {
   if (port.empty()) return 0;
-  if (IsDigits(port)) {
-    std::optional<std::uint64_t> v = ParseDecimal(port, 65535);
+  const std::string_view digits = port.front() == '+' ? port.substr(1) : port;
+  if (IsDigits(digits)) {
+    std::optional<std::uint64_t> v = ParseDecimal(digits, 65535);
     if (!v) return std::nullopt;
     return static_cast<std::uint16_t>(*v);
   }
@@ -238,7 +282,31 @@ std::optional<std::uint16_t> ParsePort(std::string_view port, const NameLookups&
     return u <= 0x20 || u == 0x7f;
   });
   if (!plausible || port.front() == '-' || port.front() == '+') return std::nullopt;
-  return lookups.Service(port);
+  return LookupService(port, lookups);
+}
+
+// Go's strings.TrimSpace, which go-sctp applies to the whole address: ASCII
+// white space and the Unicode White_Space characters, in UTF-8, at both ends.
+std::string_view TrimSpace(std::string_view s) {
+  static constexpr std::string_view kSpaces[] = {
+      "\t", "\n", "\v", "\f", "\r", " ", "\xc2\x85", "\xc2\xa0", "\xe1\x9a\x80",
+      "\xe2\x80\x80", "\xe2\x80\x81", "\xe2\x80\x82", "\xe2\x80\x83", "\xe2\x80\x84", "\xe2\x80\x85",
+      "\xe2\x80\x86", "\xe2\x80\x87", "\xe2\x80\x88", "\xe2\x80\x89", "\xe2\x80\x8a", "\xe2\x80\xa8",
+      "\xe2\x80\xa9", "\xe2\x80\xaf", "\xe2\x81\x9f", "\xe3\x80\x80"};
+  for (bool trimmed = true; trimmed && !s.empty();) {
+    trimmed = false;
+    for (std::string_view sp : kSpaces) {
+      if (s.starts_with(sp)) {
+        s.remove_prefix(sp.size());
+        trimmed = true;
+      }
+      if (s.ends_with(sp)) {
+        s.remove_suffix(sp.size());
+        trimmed = true;
+      }
+    }
+  }
+  return s;
 }
 
 std::vector<std::string_view> SplitHosts(std::string_view text) {
@@ -254,12 +322,13 @@ std::vector<std::string_view> SplitHosts(std::string_view text) {
 // Resolves a host that came from position `index` (1-based) of a list of
 // `count`, with the error context `address "..."`.
 Result<IpAddr> ResolveListHost(std::string_view host, std::size_t index, std::size_t count,
-                               const Network& net, const std::string& context, const NameLookups& lookups) {
+                               const Network& net, const std::string& context, const NameLookups& lookups,
+                               bool prefer6 = false) {
   if (host.empty()) {
     return MakeError(Errc::kBadAddress, context + ": empty host " + std::to_string(index) + " of " +
                                             std::to_string(count));
   }
-  Result<IpAddr> ip = ResolveHost(host, net, lookups);
+  Result<IpAddr> ip = ResolveHost(host, net, lookups, prefer6);
   if (!ip) return ip.error().WithContext(context);
   return ip;
 }
@@ -277,9 +346,11 @@ Result<SctpAddr> ParseSctpAddr(std::string_view network, std::string_view addres
     return MakeError(Errc::kUnknownNetwork, "address " + Quote(address) + ": network " + Quote(network));
   }
   SctpAddr out;
+  const std::string_view input = address;  // as given, for messages
+  address = TrimSpace(address);
   if (address.empty()) return out;  // as Go: "" is ":0"
 
-  const std::string context = "address " + Quote(address);
+  const std::string context = "address " + Quote(input);
   const std::vector<std::string_view> elements = SplitHosts(address);
   Result<HostPort> last = SplitHostPort(elements.back());
   if (!last) return Error(last.error().code(), context);
@@ -295,7 +366,8 @@ Result<SctpAddr> ParseSctpAddr(std::string_view network, std::string_view addres
       if (!ip) return std::move(ip).error();
       out.ip_addrs.push_back(*std::move(ip));
     }
-    Result<IpAddr> ip = ResolveListHost(last->host, elements.size(), elements.size(), *net, context, lookups);
+    Result<IpAddr> ip =
+        ResolveListHost(last->host, elements.size(), elements.size(), *net, context, lookups, last->bracketed);
     if (!ip) return std::move(ip).error();
     out.ip_addrs.push_back(*std::move(ip));
   }
@@ -313,6 +385,7 @@ Result<std::vector<IpAddr>> ParseIpAddrs(std::string_view network, std::string_v
     return MakeError(Errc::kUnknownNetwork, "address " + Quote(hosts) + ": network " + Quote(network));
   }
   const std::string context = "address " + Quote(hosts);
+  hosts = TrimSpace(hosts);
   if (hosts.empty()) return MakeError(Errc::kBadAddress, context + ": no host");
   const std::vector<std::string_view> elements = SplitHosts(hosts);
   std::vector<IpAddr> out;

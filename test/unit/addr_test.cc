@@ -159,7 +159,7 @@ TEST_CASE("ResolveSctpAddr reports the specific error and names the input") {
       {"sctp", "127.0.0.1/:5", Errc::kBadAddress, "empty host 2 of 2"},
       {"sctp", "127.0.0.1:65536", Errc::kBadPort, "port \"65536\""},
       {"sctp", "127.0.0.1:-1", Errc::kBadPort, "port \"-1\""},
-      {"sctp", "127.0.0.1:+80", Errc::kBadPort, "port \"+80\""},
+      {"sctp", "127.0.0.1:+", Errc::kBadPort, "port \"+\""},
       {"sctp", "127.0.0.1: 80", Errc::kBadPort, "port \" 80\""},
       {"sctp", "127.0.0.1:99999999999999999999999", Errc::kBadPort, "port \"99999999999999999999999\""},
       {"sctp", "127.0.0.1:nosuchservice", Errc::kBadPort, "port \"nosuchservice\""},
@@ -170,7 +170,7 @@ TEST_CASE("ResolveSctpAddr reports the specific error and names the input") {
       {"sctp4", "[::1]:5", Errc::kNoSuitableAddress, "host \"::1\""},
       {"sctp4", "127.0.0.1/[::1]:5", Errc::kNoSuitableAddress, "host \"::1\""},
       {"sctp4", "::1/127.0.0.1:5", Errc::kNoSuitableAddress, "host \"::1\""},
-      {"sctp4", "[::]:5", Errc::kNoSuitableAddress, "host \"::\""},
+      {"sctp4", "[::1]/[::]:5", Errc::kNoSuitableAddress, "host \"::1\""},
       {"sctp6", "127.0.0.1:5", Errc::kNoSuitableAddress, "host \"127.0.0.1\""},
       {"sctp6", "[::ffff:127.0.0.1]:5", Errc::kNoSuitableAddress, "host \"::ffff:127.0.0.1\""},
       {"sctp6", "0.0.0.0:5", Errc::kNoSuitableAddress, "host \"0.0.0.0\""},
@@ -258,6 +258,9 @@ TEST_CASE("SctpAddr::String writes the documented form") {
       {{{}, 0}, ":0"},
       {{{Ip("::")}, 65535}, "[::]:65535"},
       {{{Ip("198.51.100.1"), Ip("2001:db8::1")}, 8000}, "198.51.100.1/[2001:db8::1]:8000"},
+      // IPv4-compatible (not mapped) addresses in hex, as Go and RFC 5952 write them.
+      {{{Ip("::1.2.3.4")}, 1}, "[::102:304]:1"},
+      {{{Ip("::0.1.0.0")}, 1}, "[::1:0]:1"},
   };
   for (const Row& row : rows) {
     INFO(row.text);
@@ -278,6 +281,7 @@ TEST_CASE("the string form parses back to the same address") {
       {{Ip("0.0.0.0")}, 0},
       {{}, 8000},
       {{Ip("10.0.0.1"), Ip("10.0.0.1")}, 1},
+      {{Ip("::1.2.3.4"), Ip("::0.0.0.2"), Ip("fe80::1%lo:1")}, 5},
   };
   for (const SctpAddr& a : addrs) {
     const std::string text = a.String();
@@ -325,6 +329,8 @@ TEST_CASE("IpAddr::Parse accepts literals only") {
   CHECK(Ip("fe80::1%nosuchif0").ScopeId() == 0);
   CHECK(Ip("fe80::1%nosuchif0").Zone() == "nosuchif0");
   CHECK(Ip("::ffff:1.2.3.4%lo").ScopeId() == 0);
+  CHECK(Ip("fe80::1%lo:1").ScopeId() == lo);  // an alias label names its interface
+  CHECK(Ip("fe80::1%lo:1").Zone() == "lo:1");
   CHECK(Ip("1.2.3.4").Bytes16() ==
         std::array<std::uint8_t, 16>{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 1, 2, 3, 4});
 }
@@ -333,7 +339,7 @@ TEST_CASE("IpAddr::Parse rejects what is not a literal and names it") {
   const std::vector<std::string> bad = {
       "",          "300.1.1.1",   "1.2.3",        "01.2.3.4",      "1.2.3.4.5",  "[::1]",
       "::1%",      "1.2.3.4%lo",  "localhost",    " 1.2.3.4",      "1.2.3.4 ",   "fe80::1%a/b",
-      "fe80::1%a:b", "gggg::",    ":::",          "1.2.3.4:80",    "::1%%lo",    "fe80::1%4294967296",
+      "fe80::1%a]",  "gggg::",    ":::",          "1.2.3.4:80",    "::1%%lo",    "fe80::1%4294967296",
       "1::2::3",   "-1.2.3.4",    "0x7f.0.0.1",   "fe80::1%a b",
   };
   for (const std::string& text : bad) {
@@ -434,6 +440,7 @@ class FixedLookups final : public netsctp::internal::NameLookups {
     if (name == "only6") return std::vector<IpAddr>{Ip("2001:db8::6")};
     if (name == "only4") return std::vector<IpAddr>{Ip("192.0.2.4")};
     if (name == "empty") return std::vector<IpAddr>{};
+    if (name == "any6") return std::vector<IpAddr>{Ip("::")};
     return netsctp::Error(netsctp::make_error_code(Errc::kBadAddress), "Name or service not known");
   }
   std::optional<std::uint16_t> Service(std::string_view name) const override {
@@ -501,9 +508,160 @@ TEST_CASE("host, service and zone names go through the look-ups, literals never 
   CHECK(ParseSctpAddr("sctp", "127.0.0.1/[fe80::1%3]:80", names).has_value());
   CHECK(ParseSctpAddr("sctp", "300.1.1.1:5", names).error() == Errc::kBadAddress);
   CHECK(ParseSctpAddr("sctp", "127.1:5", names).error() == Errc::kBadAddress);
-  CHECK(ParseSctpAddr("sctp", "127.0.0.1:+80", names).error() == Errc::kBadPort);
+  CHECK(ParseSctpAddr("sctp", "127.0.0.1:+80", names).value().port == 80);
+  CHECK(ParseSctpAddr("sctp", "127.0.0.1:-0", names).error() == Errc::kBadPort);
   CHECK(ParseIpAddrs("sctp", "10.0.0.1/::1", names).has_value());
   CHECK(ParseIpAddr("2001:db8::1", names).has_value());
   CHECK_FALSE(ParseIpAddr("localhost", names).has_value());  // IpAddr::Parse takes literals only
   CHECK(names.asked.empty());
+}
+
+// Every input on which ResolveSctpAddr once differed from go-sctp's
+// ResolveSCTPAddr (docs/addresses.md, "Compared with go-sctp"), settled
+// either way: these rows match Go ...
+TEST_CASE("ResolveSctpAddr accepts what go-sctp accepts") {
+  const std::vector<ValidRow> rows = {
+      // White space around the whole address is trimmed (Go's TrimSpace).
+      {"sctp", " 127.0.0.1:80", {"127.0.0.1"}, 80},
+      {"sctp", "127.0.0.1:80 ", {"127.0.0.1"}, 80},
+      {"sctp", "\t127.0.0.1:80\n", {"127.0.0.1"}, 80},
+      {"sctp", "\v127.0.0.1:80\f", {"127.0.0.1"}, 80},
+      {"sctp", "\r\n:80\r\n", {}, 80},
+      {"sctp", "\xc2\xa0" "127.0.0.1:80", {"127.0.0.1"}, 80},   // U+00A0
+      {"sctp", "\xc2\x85" "127.0.0.1:80", {"127.0.0.1"}, 80},   // U+0085
+      {"sctp", "127.0.0.1:80\xe3\x80\x80", {"127.0.0.1"}, 80},  // U+3000
+      {"sctp", "\xe2\x80\xa8:80", {}, 80},                      // U+2028
+      {"sctp", " 127.0.0.1/127.0.0.2:1", {"127.0.0.1", "127.0.0.2"}, 1},
+      {"sctp", " ", {}, 0},
+      {"sctp6", "\t[::1]:5 ", {"::1"}, 5},
+      // A '+' before a decimal port.
+      {"sctp", "127.0.0.1:+80", {"127.0.0.1"}, 80},
+      {"sctp", "127.0.0.1:+0080", {"127.0.0.1"}, 80},
+      {"sctp", "127.0.0.1:+0", {"127.0.0.1"}, 0},
+      // Service names in any case.
+      {"sctp", "127.0.0.1:HTTP", {"127.0.0.1"}, 80},
+      {"sctp", "127.0.0.1:Https", {"127.0.0.1"}, 443},
+      // A ':' in a zone (an alias label; unknown ones give scope 0 like any unknown name).
+      {"sctp", "[fe80::1%lo:x]:80", {"fe80::1%lo:x"}, 80},
+      {"sctp", "fe80::1%lo:x/[::1]:80", {"fe80::1%lo:x", "::1"}, 80},
+      // "::" is also the IPv4 wildcard where only IPv4 will do.
+      {"sctp4", "[::]:80", {"0.0.0.0"}, 80},
+      {"sctp4", "[::]:", {"0.0.0.0"}, 0},
+      {"sctp4", "[::%lo]:80", {"0.0.0.0"}, 80},
+      {"sctp4", "[::]/127.0.0.1:1", {"0.0.0.0", "127.0.0.1"}, 1},
+      {"sctp", "[::]:80", {"::"}, 80},
+      {"sctp6", "[::]:80", {"::"}, 80},
+      // IPv4-compatible addresses print in hex.
+      {"sctp", "[::127.0.0.1]:80", {"::7f00:1"}, 80},
+      {"sctp6", "[::1.2.3.4]:1", {"::102:304"}, 1},
+  };
+  for (const ValidRow& row : rows) {
+    INFO(row.network << " \"" << row.input << "\"");
+    Result<SctpAddr> r = netsctp::ResolveSctpAddr(row.network, row.input);
+    REQUIRE(r.has_value());
+    CHECK(Strings(r->ip_addrs) == row.hosts);
+    CHECK(r->port == row.port);
+  }
+  // A zone with ':' looks up the interface ("lo:x" is lo to the kernel).
+  Result<SctpAddr> r = netsctp::ResolveSctpAddr("sctp", "[fe80::1%lo:x]:80");
+  REQUIRE(r);
+  CHECK(r->ip_addrs[0].ScopeId() == LoIndex());
+  // A message names the input as given, white space included.
+  r = netsctp::ResolveSctpAddr("sctp", " 300.1.1.1:80 ");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message().find(Named(" 300.1.1.1:80 ")) == 0);
+  // Interior white space is still an error, as in Go.
+  CHECK(netsctp::ResolveSctpAddr("sctp", "127.0.0.1 :80").error() == Errc::kBadAddress);
+  CHECK(netsctp::ResolveSctpAddr("sctp", "127.0.0.1/ 127.0.0.2:1").error() == Errc::kBadAddress);
+  // A zero-width space is not white space.
+  CHECK(netsctp::ResolveSctpAddr("sctp", "\xe2\x80\x8b" "127.0.0.1:80").error() == Errc::kBadAddress);
+  // ResolveIpAddrs trims the same way.
+  Result<std::vector<IpAddr>> ips = netsctp::ResolveIpAddrs("sctp", " 10.0.0.1/::1\n");
+  REQUIRE(ips);
+  CHECK(Strings(*ips) == std::vector<std::string>{"10.0.0.1", "::1"});
+  CHECK(netsctp::ResolveIpAddrs("sctp", " \t").error() == Errc::kBadAddress);
+}
+
+// ... and these differ on purpose, each for the reason docs/addresses.md gives.
+TEST_CASE("ResolveSctpAddr refuses what go-sctp accepts only by accident") {
+  const std::vector<InvalidRow> rows = {
+      // A lone sign or a negative zero is not a port (Go: port 0).
+      {"sctp", "127.0.0.1:+", Errc::kBadPort, "port \"+\""},
+      {"sctp", "127.0.0.1:-", Errc::kBadPort, "port \"-\""},
+      {"sctp", "127.0.0.1:-0", Errc::kBadPort, "port \"-0\""},
+      // Empty hosts in a list (Go: an address with no IP inside the list).
+      {"sctp", "127.0.0.1//127.0.0.2:1", Errc::kBadAddress, "empty host 2 of 3"},
+      {"sctp", "/127.0.0.1:1", Errc::kBadAddress, "empty host 1 of 2"},
+      {"sctp", "127.0.0.1/:1", Errc::kBadAddress, "empty host 2 of 2"},
+      {"sctp", "[]/127.0.0.1:1", Errc::kBadAddress, "empty host 1 of 2"},
+      {"sctp", "/:1", Errc::kBadAddress, "empty host 1 of 2"},
+      {"sctp4", "//:1", Errc::kBadAddress, "empty host 1 of 3"},
+      {"sctp", "127.0.0.1/:", Errc::kBadAddress, "empty host 2 of 2"},
+      // A trailing '/' (Go: an empty last host and port 0).
+      {"sctp", "127.0.0.1/", Errc::kMissingPort, ""},
+      {"sctp", "127.0.0.1/127.0.0.2/", Errc::kMissingPort, ""},
+      {"sctp6", "/", Errc::kMissingPort, ""},
+      // Unbalanced or doubled brackets before the last host (Go strips any).
+      {"sctp", "[::1]]/127.0.0.1:80", Errc::kMissingBracket, "host \"[::1]]\""},
+      {"sctp", "::1]/127.0.0.1:80", Errc::kMissingBracket, "host \"::1]\""},
+      {"sctp", "[::1/127.0.0.1:80", Errc::kMissingBracket, "host \"[::1\""},
+      {"sctp", "[[::1]]/127.0.0.1:80", Errc::kMissingBracket, "host \"[[::1]]\""},
+      // An empty zone (Go drops it).
+      {"sctp", "[fe80::1%]:80", Errc::kBadAddress, "host \"fe80::1%\""},
+      {"sctp6", "[::1%]:80", Errc::kBadAddress, "host \"::1%\""},
+      {"sctp", "fe80::1%/[::1]:80", Errc::kBadAddress, "host \"fe80::1%\""},
+      // White space or control bytes in a zone, a decimal zone beyond 32 bits.
+      {"sctp", "[fe80::1%a b]:80", Errc::kBadAddress, "host \"fe80::1%a b\""},
+      {"sctp", "[fe80::1%\t]:80", Errc::kBadAddress, "host \"fe80::1%\\x09\""},
+      {"sctp6", "[fe80::1%\x7f]:80", Errc::kBadAddress, "host \"fe80::1%\\x7f\""},
+      {"sctp", "[fe80::1%4294967296]:80", Errc::kBadAddress, "host \"fe80::1%4294967296\""},
+  };
+  for (const InvalidRow& row : rows) {
+    INFO(row.network << " \"" << row.input << "\"");
+    Result<SctpAddr> r = netsctp::ResolveSctpAddr(row.network, row.input);
+    REQUIRE_FALSE(r.has_value());
+    const std::string message = r.error().message();
+    INFO(message);
+    CHECK(r.error() == row.errc);
+    if (*row.names != '\0') CHECK(message.find(row.names) != std::string::npos);
+  }
+  // An IPv4-mapped address drops its zone: IPv4 has none (Go keeps "1.2.3.4%lo").
+  Result<SctpAddr> r = netsctp::ResolveSctpAddr("sctp", "[::ffff:1.2.3.4%lo]:80");
+  REQUIRE(r);
+  CHECK(r->String() == "1.2.3.4:80");
+  CHECK(r->ip_addrs[0].Zone().empty());
+  CHECK(r->ip_addrs[0].ScopeId() == 0);
+}
+
+TEST_CASE("service names: any case, and the well-known ones without /etc/services") {
+  using netsctp::internal::ParseSctpAddr;
+  FixedLookups names;
+  Result<SctpAddr> r = ParseSctpAddr("sctp", "127.0.0.1:S1AP", names);
+  REQUIRE(r);
+  CHECK(r->port == 36412);
+  CHECK(names.asked == std::vector<std::string>{"service S1AP", "service s1ap"});
+  // The look-ups know no "ssh" or "https": the well-known table answers.
+  CHECK(ParseSctpAddr("sctp", "127.0.0.1:ssh", names).value().port == 22);
+  CHECK(ParseSctpAddr("sctp", "127.0.0.1:HTTPS", names).value().port == 443);
+  CHECK(ParseSctpAddr("sctp", "127.0.0.1:Telnet", names).value().port == 23);
+  CHECK(ParseSctpAddr("sctp", "127.0.0.1:ssh2", names).error() == Errc::kBadPort);
+}
+
+TEST_CASE("a bracketed host name prefers IPv6, and a name for \"::\" also gives 0.0.0.0") {
+  using netsctp::internal::ParseSctpAddr;
+  FixedLookups names;
+  // As Go's resolver: "[name]:port" prefers IPv6 with "sctp"; brackets on
+  // hosts before the last change nothing (they name no port).
+  CHECK(Strings(ParseSctpAddr("sctp", "[dual]:1", names).value().ip_addrs) ==
+        std::vector<std::string>{"2001:db8::1"});
+  CHECK(Strings(ParseSctpAddr("sctp", "dual:1", names).value().ip_addrs) == std::vector<std::string>{"192.0.2.1"});
+  CHECK(Strings(ParseSctpAddr("sctp", "[dual]/[dual]:1", names).value().ip_addrs) ==
+        std::vector<std::string>{"192.0.2.1", "2001:db8::1"});
+  CHECK(Strings(ParseSctpAddr("sctp4", "[dual]:1", names).value().ip_addrs) ==
+        std::vector<std::string>{"192.0.2.1"});
+  CHECK(Strings(ParseSctpAddr("sctp", "[only4]:1", names).value().ip_addrs) ==
+        std::vector<std::string>{"192.0.2.4"});
+  // A name whose only address is "::" stands for 0.0.0.0 too, as "[::]" does.
+  CHECK(Strings(ParseSctpAddr("sctp4", "any6:1", names).value().ip_addrs) == std::vector<std::string>{"0.0.0.0"});
+  CHECK(Strings(ParseSctpAddr("sctp6", "any6:1", names).value().ip_addrs) == std::vector<std::string>{"::"});
 }
