@@ -19,17 +19,9 @@ namespace netsctp {
 using internal::Dir;
 using internal::FdCore;
 
-namespace {
+using internal::LocalSystemIfWildcard;
 
-// An empty or wildcard remote means this host (BEHAVIOUR item 4).
-SctpAddr LocalSystemIfWildcard(SctpAddr raddr, std::string_view network) {
-  const bool wildcard = raddr.ip_addrs.empty() ||
-                        (raddr.ip_addrs.size() == 1 && raddr.ip_addrs[0].IsUnspecified());
-  if (!wildcard) return raddr;
-  const bool v6 = network == "sctp6" || (!raddr.ip_addrs.empty() && raddr.ip_addrs[0].Is6());
-  raddr.ip_addrs = {v6 ? IpAddr::V6({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}) : IpAddr::V4({127, 0, 0, 1})};
-  return raddr;
-}
+namespace {
 
 std::string DialContext(std::string_view network, const SctpAddr& raddr) {
   return "dial " + std::string(network) + " " + raddr.String();
@@ -50,7 +42,7 @@ Result<SctpConn> Dialer::DialStart(std::string_view network, std::string_view ad
 }
 
 Result<SctpConn> Dialer::DialSctpStart(std::string_view network, const SctpAddr& raddr_in) const {
-  const SctpAddr raddr = LocalSystemIfWildcard(raddr_in, network);
+  const SctpAddr raddr = LocalSystemIfWildcard(raddr_in, network, local_addr ? &*local_addr : nullptr);
   return Start(network, raddr, DialContext(network, raddr), {});
 }
 
@@ -63,6 +55,10 @@ Result<SctpConn> Dialer::Start(std::string_view network, const SctpAddr& raddr, 
   if (local_addr) both.ip_addrs.insert(both.ip_addrs.end(), local_addr->ip_addrs.begin(), local_addr->ip_addrs.end());
   auto family = internal::ChooseFamily(network, both);
   if (!family) return family.error().WithContext(what);
+  // A local list that cannot reach the remote would only wait out the timeout.
+  if (local_addr) {
+    if (auto ok = internal::CheckDialFamilies(*local_addr, raddr); !ok) return ok.error().WithContext(what);
+  }
   const std::string address = raddr.String();
   auto fd = internal::OpenSocket({*family, init_options, events, control, address});
   if (!fd) return fd.error().WithContext(what);
@@ -90,7 +86,7 @@ Result<SctpConn> Dialer::Start(std::string_view network, const SctpAddr& raddr, 
 }
 
 Result<SctpConn> Dialer::DialSctp(std::string_view network, const SctpAddr& raddr_in, std::stop_token stop) const {
-  const SctpAddr raddr = LocalSystemIfWildcard(raddr_in, network);
+  const SctpAddr raddr = LocalSystemIfWildcard(raddr_in, network, local_addr ? &*local_addr : nullptr);
   const std::string what = DialContext(network, raddr);
   auto started = Start(network, raddr, what, stop);
   if (!started) return started;

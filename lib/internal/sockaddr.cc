@@ -86,6 +86,35 @@ Result<SocketFamily> ChooseFamily(std::string_view network, const SctpAddr& addr
   return Error(make_error_code(Errc::kUnknownNetwork), "network " + Quote(network));
 }
 
+SctpAddr LocalSystemIfWildcard(SctpAddr remote, std::string_view network, const SctpAddr* local) {
+  const bool wildcard = remote.ip_addrs.empty() || (remote.ip_addrs.size() == 1 && remote.ip_addrs[0].IsUnspecified());
+  if (!wildcard) return remote;
+  const bool local_only6 = local != nullptr && !local->ip_addrs.empty() &&
+                           std::all_of(local->ip_addrs.begin(), local->ip_addrs.end(),
+                                       [](const IpAddr& ip) { return ip.Is6() && !ip.IsUnspecified(); });
+  const bool v6 = network == "sctp6" || (!remote.ip_addrs.empty() && remote.ip_addrs[0].Is6()) || local_only6;
+  remote.ip_addrs = {v6 ? IpAddr::V6({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}) : IpAddr::V4({127, 0, 0, 1})};
+  return remote;
+}
+
+Result<void> CheckDialFamilies(const SctpAddr& local, const SctpAddr& remote) {
+  const auto& l = local.ip_addrs;
+  if (l.empty() || remote.ip_addrs.empty()) return {};
+  if (std::any_of(l.begin(), l.end(), [](const IpAddr& ip) { return ip.IsUnspecified(); })) return {};
+  const bool local4 = std::any_of(l.begin(), l.end(), [](const IpAddr& ip) { return ip.Is4(); });
+  const bool local6 = std::any_of(l.begin(), l.end(), [](const IpAddr& ip) { return ip.Is6(); });
+  const bool reachable = std::any_of(remote.ip_addrs.begin(), remote.ip_addrs.end(),
+                                     [&](const IpAddr& ip) { return ip.Is4() ? local4 : local6; });
+  if (reachable) return {};
+  // Every remote address is of the one family the local list lacks.
+  const char* const have = local4 ? "IPv4" : "IPv6";
+  const char* const need = local4 ? "IPv6" : "IPv4";
+  return Error(make_error_code(Errc::kNoSuitableAddress),
+               "local address " + Quote(local.String()) + " has only " + have + " addresses and remote address " +
+                   Quote(remote.String()) + " only " + need + " ones: an association needs a local " + need +
+                   " address or a wildcard");
+}
+
 socklen_t ToSockaddr(const IpAddr& ip, std::uint16_t port, int family, sockaddr_storage& out) noexcept {
   std::memset(&out, 0, sizeof out);
   if (family == AF_INET) {

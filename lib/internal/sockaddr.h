@@ -49,6 +49,23 @@ struct SocketFamily {
 // wrong family for "sctp4"/"sctp6"), each naming the input in the context.
 Result<SocketFamily> ChooseFamily(std::string_view network, const SctpAddr& addr);
 
+// The remote address of a dial whose remote is empty or a lone wildcard
+// ("the local system": BEHAVIOUR item 4): loopback of the family that can
+// work, ::1 for "sctp6", for a remote "::" and for a local address list with
+// only (non-wildcard) IPv6 addresses, 127.0.0.1 otherwise. Any other remote
+// comes back unchanged. `local` is the dialer's local address, if any.
+SctpAddr LocalSystemIfWildcard(SctpAddr remote, std::string_view network, const SctpAddr* local);
+
+// Whether a dial from `local` (the addresses it binds) to `remote` can form
+// an association at all, checked before any socket exists: an SCTP INIT
+// leaves from a local address of the remote address's family, so a local list
+// with only IPv6 addresses cannot reach IPv4 remotes (not even IPv4-mapped on
+// a dual-stack socket) and one with only IPv4 (or IPv4-mapped) addresses
+// cannot reach IPv6 remotes. A local wildcard ("::" or "0.0.0.0") or an empty
+// local list reaches both; one reachable remote address is enough.
+// Errors: Errc::kNoSuitableAddress, naming both addresses and the reason.
+Result<void> CheckDialFamilies(const SctpAddr& local, const SctpAddr& remote);
+
 // Addresses packed back to back as sctp_bindx/sctp_connectx expect.
 struct PackedAddrs {
   std::vector<std::byte> bytes;

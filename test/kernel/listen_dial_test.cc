@@ -1,7 +1,8 @@
 // Listen, Dial, Dialer and ListenConfig against real associations: the
 // address families (v4, v6, dual-stack, sctp4 with IPv4-mapped literals,
 // sctp6 v6-only), dial errors (closed port, timeout to a blackholed address,
-// cancellation, bad input), the control hook, and the listener's methods
+// cancellation, bad input, local and remote families that cannot meet), the
+// control hook, and the listener's methods
 // (Accept deadlines, Close waking Accept, BindAdd/BindRemove, Release).
 #include <catch2/catch.hpp>
 
@@ -208,6 +209,74 @@ TEST_CASE("sctp6 listens v6-only: an IPv4 dial is refused") {
   CHECK(ErrOf(netsctp::Dial("sctp6", HostPort("127.0.0.1", port))) == Errc::kNoSuitableAddress);
   CHECK(ErrOf(netsctp::Dial("sctp6", HostPort("[::ffff:127.0.0.1]", port))) == Errc::kNoSuitableAddress);
   CHECK(ErrOf(netsctp::Listen("sctp6", "127.0.0.1:0")) == Errc::kNoSuitableAddress);
+}
+
+TEST_CASE("a dial whose local and remote families cannot meet fails at once, saying why") {
+  // A dual-stack listener: the remote end is there for either family.
+  SctpListener l = MUST(netsctp::Listen("sctp", "[::]:0"));
+  const std::uint16_t port = l.Addr().port;
+  MUST(l.SetDeadline(In(10s)));
+  netsctp::Dialer d;
+  d.timeout = 10s;  // without the check, these dials wait all of it
+  d.init_options.max_attempts = 2;
+  d.init_options.max_init_timeout = 3000;
+
+  SECTION("IPv6 local, IPv4 remote") {
+    d.local_addr = MUST(netsctp::ResolveSctpAddr("sctp", "[::1]:0"));
+    const std::string target = HostPort("127.0.0.1", port);
+    const auto t0 = Clock::now();
+    auto r = d.Dial("sctp", target);
+    const auto ms = MsSince(t0);
+    const std::string msg = MessageOf(r);
+    INFO("dial result: " << msg << " after " << ms << " ms");
+    REQUIRE_FALSE(r.has_value());
+    CHECK(ms < 500);
+    CHECK(ErrOf(r) == Errc::kNoSuitableAddress);
+    CHECK(msg.find("\"[::1]:0\"") != std::string::npos);
+    CHECK(msg.find(target) != std::string::npos);
+    CHECK(msg.find("only IPv6 addresses") != std::string::npos);
+    CHECK(msg.find("needs a local IPv4 address or a wildcard") != std::string::npos);
+    // DialStart checks the same before it makes a socket.
+    auto s = d.DialStart("sctp", target);
+    CHECK(ErrOf(s) == Errc::kNoSuitableAddress);
+    // So does DialSctp with SctpAddr values.
+    netsctp::SctpAddr local = *d.local_addr;
+    CHECK(ErrOf(netsctp::DialSctp("sctp", &local, MUST(netsctp::ResolveSctpAddr("sctp", target)))) ==
+          Errc::kNoSuitableAddress);
+  }
+  SECTION("IPv4 local, IPv6 remote") {
+    d.local_addr = MUST(netsctp::ResolveSctpAddr("sctp", "127.0.0.1:0"));
+    const auto t0 = Clock::now();
+    auto r = d.Dial("sctp", HostPort("[::1]", port));
+    INFO("dial result: " << MessageOf(r) << " after " << MsSince(t0) << " ms");
+    CHECK(ErrOf(r) == Errc::kNoSuitableAddress);
+    CHECK(MsSince(t0) < 500);
+    CHECK(MessageOf(r).find("needs a local IPv6 address") != std::string::npos);
+    // An IPv4-mapped local address is IPv4 too.
+    d.local_addr = MUST(netsctp::ResolveSctpAddr("sctp", "[::ffff:127.0.0.1]:0"));
+    CHECK(ErrOf(d.Dial("sctp", HostPort("[::1]", port))) == Errc::kNoSuitableAddress);
+  }
+  SECTION("dials that can work still do") {
+    struct Case {
+      const char* local;
+      const char* remote_host;
+      const char* peer_sees;  // the client's address as the server sees it
+    };
+    for (const Case& c : {Case{"[::]:0", "127.0.0.1", "127.0.0.1"},            // dual-stack wildcard
+                          Case{"[::ffff:127.0.0.1]:0", "127.0.0.1", "127.0.0.1"},  // mapped local
+                          Case{"127.0.0.1:0", "[::ffff:127.0.0.1]", "127.0.0.1"},
+                          Case{"[::1]:0", "[::1]", "::1"},
+                          Case{"[::1]:0", "", "::1"},  // the local system, reached over IPv6
+                          Case{"[::1]/127.0.0.1:0", "127.0.0.1", "127.0.0.1"}}) {
+      INFO("local " << c.local << " remote " << c.remote_host);
+      d.local_addr = MUST(netsctp::ResolveSctpAddr("sctp", c.local));
+      SctpConn conn = MUST(d.Dial("sctp", HostPort(c.remote_host, port)));
+      SctpConn srv = MUST(l.Accept());
+      CHECK(HasHost(srv.RemoteAddr(), c.peer_sees));
+      Send(conn, "across", 1, 60);
+      CHECK(RecvAny(srv).data == "across");
+    }
+  }
 }
 
 TEST_CASE("dial to a closed port fails with ECONNREFUSED, with context") {

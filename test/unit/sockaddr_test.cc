@@ -173,6 +173,83 @@ TEST_CASE("ChooseFamily follows the network and the addresses") {
   CHECK(bad.error().message().find("\"10.0.0.1:7\"") != std::string::npos);
 }
 
+TEST_CASE("CheckDialFamilies refuses a local list that cannot reach the remote") {
+  using netsctp::internal::CheckDialFamilies;
+  struct Row {
+    std::vector<const char*> local;
+    std::vector<const char*> remote;
+    bool ok;
+  };
+  const std::vector<Row> rows = {
+      // Dials that can work: same family, wildcards, no local address, one usable remote.
+      {{}, {"127.0.0.1"}, true},
+      {{}, {"::1"}, true},
+      {{"127.0.0.1"}, {"127.0.0.1"}, true},
+      {{"::1"}, {"::1"}, true},
+      {{"::"}, {"127.0.0.1"}, true},                 // dual-stack wildcard carries IPv4 (mapped)
+      {{"0.0.0.0"}, {"::1"}, true},
+      {{"::ffff:127.0.0.1"}, {"127.0.0.1"}, true},    // a mapped local is IPv4
+      {{"::1", "127.0.0.1"}, {"127.0.0.1"}, true},
+      {{"::1", "127.0.0.1"}, {"::1"}, true},
+      {{"::1"}, {"127.0.0.1", "::1"}, true},          // one reachable remote address is enough
+      {{"127.0.0.2"}, {"::1", "127.0.0.1"}, true},
+      {{"fe80::1%1"}, {"2001:db8::1"}, true},         // family only: routing is the kernel's business
+      // Dials that would wait out their timeout.
+      {{"::1"}, {"127.0.0.1"}, false},
+      {{"::1", "2001:db8::1"}, {"127.0.0.1", "10.0.0.1"}, false},
+      {{"127.0.0.1"}, {"::1"}, false},
+      {{"::ffff:127.0.0.1"}, {"::1"}, false},
+      {{"127.0.0.1", "10.0.0.1"}, {"2001:db8::1", "::1"}, false},
+  };
+  for (const Row& row : rows) {
+    const SctpAddr local = Addrs(row.local, 0);
+    const SctpAddr remote = Addrs(row.remote, 5000);
+    INFO(local.String() << " -> " << remote.String());
+    Result<void> r = CheckDialFamilies(local, remote);
+    CHECK(r.has_value() == row.ok);
+    if (r) continue;
+    CHECK(r.error() == Errc::kNoSuitableAddress);
+  }
+  // The message names both addresses and says why.
+  Result<void> r = CheckDialFamilies(Addrs({"::1"}, 0), Addrs({"127.0.0.1"}, 5000));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message() ==
+        "local address \"[::1]:0\" has only IPv6 addresses and remote address \"127.0.0.1:5000\" only IPv4 "
+        "ones: an association needs a local IPv4 address or a wildcard: no suitable address");
+  r = CheckDialFamilies(Addrs({"127.0.0.1"}, 7), Addrs({"::1"}, 5000));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message().find("\"127.0.0.1:7\" has only IPv4 addresses and remote address \"[::1]:5000\" "
+                                 "only IPv6 ones: an association needs a local IPv6 address") != std::string::npos);
+}
+
+TEST_CASE("LocalSystemIfWildcard picks the loopback of a family that can work") {
+  using netsctp::internal::LocalSystemIfWildcard;
+  const SctpAddr v6_local = Addrs({"::1"}, 0);
+  const SctpAddr v4_local = Addrs({"127.0.0.2"}, 0);
+  const SctpAddr any6_local = Addrs({"::"}, 0);
+  struct Row {
+    const char* network;
+    std::vector<const char*> remote;
+    const SctpAddr* local;
+    const char* want;
+  };
+  const std::vector<Row> rows = {
+      {"sctp", {}, nullptr, "127.0.0.1:9"},
+      {"sctp", {"0.0.0.0"}, nullptr, "127.0.0.1:9"},
+      {"sctp", {"::"}, nullptr, "[::1]:9"},
+      {"sctp6", {}, nullptr, "[::1]:9"},
+      {"sctp", {}, &v6_local, "[::1]:9"},       // an IPv6 local reaches ::1, not 127.0.0.1
+      {"sctp", {}, &v4_local, "127.0.0.1:9"},
+      {"sctp", {}, &any6_local, "127.0.0.1:9"},
+      {"sctp", {"10.0.0.1"}, &v6_local, "10.0.0.1:9"},   // not a wildcard: unchanged
+      {"sctp", {"0.0.0.0", "::"}, nullptr, "0.0.0.0/[::]:9"},
+  };
+  for (const Row& row : rows) {
+    INFO(row.network << " " << Addrs(row.remote, 9).String());
+    CHECK(LocalSystemIfWildcard(Addrs(row.remote, 9), row.network, row.local).String() == row.want);
+  }
+}
+
 TEST_CASE("PackAddrs packs a mixed list as IPv6, IPv4 mapped, with port and scope") {
   SctpAddr addr = Addrs({"10.0.0.1", "2001:db8::1", "::1", "192.0.2.7"}, 36412);
   addr.ip_addrs.insert(addr.ip_addrs.begin() + 2, IpAddr::V6(kFe80_1, 3, "eth9"));
