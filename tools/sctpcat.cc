@@ -21,6 +21,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -79,6 +80,22 @@ struct Run {
   std::atomic<int> send_rc{kExitOk};  // set by the sender when it gives up
   std::atomic<bool> send_failed{false};  // some message was refused (-k, -m: served on)
   long received = 0;
+
+  // The sender says when it has finished, so that the end of the run can
+  // wait for its last words (the --load summary) where it cannot block on
+  // a terminal.
+  void SenderDone() {
+    const std::lock_guard lock(done_mu);
+    sender_done = true;
+    done_cv.notify_all();
+  }
+  void AwaitSender(std::chrono::seconds limit) {
+    std::unique_lock lock(done_mu);
+    done_cv.wait_for(lock, limit, [this] { return sender_done; });
+  }
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  bool sender_done = false;
 
   void Touch() { last_activity = Clock::now().time_since_epoch().count(); }
   Clock::time_point IdleDeadline() const {
@@ -343,8 +360,14 @@ End ServeConn(Run& run, ConnSlot& slot, netsctp::SctpConn& conn, const std::stri
         }
         continue;
       }
-      // ENOTCONN: a shutdown both ends started has completed.
-      if (err == netsctp::Errc::kEndOfStream || err == std::errc::not_connected) return End::kPeerDone;
+      if (err == netsctp::Errc::kEndOfStream) return End::kPeerDone;
+      // ENOTCONN: the association is gone; whether by a shutdown both ends
+      // started or by an ABORT, the connection remembers.
+      if (err == std::errc::not_connected) {
+        auto alive = conn.Alive();
+        if (alive || !IsLost(alive.error())) return End::kPeerDone;
+        err = alive.error();
+      }
       if (err == netsctp::Errc::kClosed) return End::kClosed;
       if (IsLost(err)) {
         Report("association with " + peer + " lost: " + err.message());
@@ -395,10 +418,15 @@ int ExitCodeOf(End e) {
   const std::string peer = conn->RemoteAddr().String();
   ConnSlot slot;
   slot.Set(conn, peer);
-  std::thread sender([&] { SendToConn(run, slot); });
+  std::thread sender([&] {
+    SendToConn(run, slot);
+    run.SenderDone();
+  });
   sender.detach();
   const End e = ServeConn(run, slot, *conn, peer);
   (void)conn->Close();  // also wakes the sender if it is blocked in a write
+  // Generated or file input ends soon once writes fail; standard input may not.
+  if (run.o.load_count >= 0 || !run.o.files.empty()) run.AwaitSender(std::chrono::seconds(2));
   int rc = run.send_rc != kExitOk ? run.send_rc.load() : ExitCodeOf(e);
   if (rc == kExitOk && run.send_failed) rc = kExitFailed;
   std::fflush(stdout);

@@ -192,6 +192,13 @@ constexpr std::array<option, 33> kLongOptions{{
     {nullptr, 0, nullptr, 0},
 }};
 
+// The option getopt_long complained about: the long one as typed
+// ("--streams", "--bogus"), or the short letter.
+std::string OptionName(const char* arg) {
+  if (std::strncmp(arg, "--", 2) == 0) return std::string(arg).substr(0, std::string(arg).find('='));
+  return std::string("-") + static_cast<char>(optopt);
+}
+
 }  // namespace
 
 std::optional<std::uint32_t> ParsePpid(std::string_view text) {
@@ -338,14 +345,8 @@ Options Parse(int argc, char** argv) {
       case 'V':
         std::printf("sctpcat (netsctp) %s\n", netsctp::Version());
         std::exit(kExitOk);
-      case ':': {
-        const std::string name = optopt != 0 ? std::string("-") + static_cast<char>(optopt) : argv[optind - 1];
-        UsageError("option " + name + " needs an argument");
-      }
-      default: {
-        const std::string name = optopt != 0 ? std::string("-") + static_cast<char>(optopt) : argv[optind - 1];
-        UsageError("unknown option " + name);
-      }
+      case ':': UsageError("option " + OptionName(argv[optind - 1]) + " needs an argument");
+      default: UsageError("unknown option " + OptionName(argv[optind - 1]));
     }
   }
   if (optind == argc) UsageError("no ADDRESS given (host:port, h1/h2:port for several)");
