@@ -234,12 +234,24 @@ check "--records sets stream, PPID, unordered and PR per message" $? "$scratch/s
 # 12: --hex both ways: hex lines become bytes, and bytes print as hex (the
 # echo comes back identical).
 start_listener --hex -E -c 1 127.0.0.1:36419
-echo '00 01:fe ff41' | timeout 10 "$CAT" --hex -c 1 127.0.0.1:36419 > "$scratch/cli.out" 2> "$scratch/cli.err"
+echo '00 01:fe ff41' | timeout 10 "$CAT" --hex --timestamps -c 1 127.0.0.1:36419 > "$scratch/cli.out" 2> "$scratch/cli.err"
 cli_rc=$?
 wait "$srv"; srv_rc=$?
 [[ $cli_rc == 0 && $srv_rc == 0 ]] && grep -qx 'data sid=0 ssn=0 ppid=0 len=5 unordered=0: 0001feff41' "$scratch/srv.out" &&
-  grep -qx 'data sid=0 ssn=0 ppid=0 len=5 unordered=0: 0001feff41' "$scratch/cli.out"
-check "--hex round trip" $? "$scratch/srv.out" "$scratch/srv.err" "$scratch/cli.out" "$scratch/cli.err"
+  grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z data sid=0 ssn=0 ppid=0 len=5 unordered=0: 0001feff41$' \
+    "$scratch/cli.out"
+check "--hex round trip (and --timestamps)" $? "$scratch/srv.out" "$scratch/srv.err" "$scratch/cli.out" "$scratch/cli.err"
+
+# 12b: --binary: raw bytes in, raw payloads out, byte for byte.
+head -c 5000 /dev/urandom > "$scratch/raw.bin"
+timeout 20 "$CAT" -l --binary 127.0.0.1:36425 > "$scratch/raw.out" 2> "$scratch/srv.err" < /dev/null &
+srv=$!
+wait_listening "$scratch/srv.err"
+timeout 10 "$CAT" --binary 127.0.0.1:36425 < "$scratch/raw.bin" > /dev/null 2> "$scratch/cli.err"
+cli_rc=$?
+wait "$srv"; srv_rc=$?
+[[ $cli_rc == 0 && $srv_rc == 0 ]] && cmp -s "$scratch/raw.bin" "$scratch/raw.out"
+check "--binary carries raw bytes unchanged" $? "$scratch/srv.err" "$scratch/cli.err"
 
 # 13: a 200000-byte file sent as one PDU arrives whole, byte for byte.
 head -c 200000 /dev/urandom > "$scratch/big.bin"
@@ -294,6 +306,22 @@ timeout 10 "$CAT" --rto-min 500 --rto-max 100 127.0.0.1:36422 < /dev/null > /dev
 [[ $? == 3 ]] && grep -q -- '--rto' "$scratch/rto.err"
 check "refused RTO bounds exit 3 naming the options" $? "$scratch/rto.err"
 
+# 15b: an association that ends by ABORT exits 4. The listener is stopped
+# before the client comes, so the client's messages wait unread in the
+# listener's kernel; killing it then makes that kernel abort the association.
+"$CAT" -l -q 127.0.0.1:36426 > "$scratch/srv.out" 2> "$scratch/srv.err" < /dev/null 3>&- &
+srv=$!
+wait_listening "$scratch/srv.err"
+kill -STOP "$srv"
+timeout 20 "$CAT" --load 10 --size 100 -c 1 127.0.0.1:36426 > "$scratch/cli.out" 2> "$scratch/cli.err" &
+cli=$!
+wait_count "$scratch/cli.out" '^summary messages=10 ' 1
+kill -KILL "$srv"; wait "$srv" 2>/dev/null
+SECONDS=0
+wait "$cli"; cli_rc=$? took=$SECONDS
+[[ $cli_rc == 4 && $took -le 5 ]] && grep -q 'association with 127.0.0.1:36426 lost: .*Connection reset by peer' "$scratch/cli.err"
+check "a peer's ABORT ends the run with 4, naming the peer (rc=$cli_rc)" $? "$scratch/cli.out" "$scratch/cli.err"
+
 # 16: --idle-timeout: a client that hears nothing for 1 s leaves with 5.
 start_listener 127.0.0.1:36423
 SECONDS=0
@@ -303,15 +331,16 @@ wait "$srv"; srv_rc=$?
 [[ $cli_rc == 5 && $srv_rc == 0 && $took -le 4 ]] && grep -q 'idle for 1 s' "$scratch/cli.err"
 check "--idle-timeout ends a quiet association with exit 5 (rc=$cli_rc, ${took}s)" $? "$scratch/cli.err" "$scratch/srv.err"
 
-# 17: -l -k serves one association after another, then its idle timeout ends it.
-start_listener -k --idle-timeout 2 127.0.0.1:36424
+# 17: -l -k serves one association after another, until -c counts both.
+start_listener -k -c 2 127.0.0.1:36424
 echo first | timeout 10 "$CAT" 127.0.0.1:36424 > /dev/null 2> "$scratch/cli1.err"; rc1=$?
 echo second | timeout 10 "$CAT" 127.0.0.1:36424 > /dev/null 2> "$scratch/cli2.err"; rc2=$?
 wait "$srv"; srv_rc=$?
-[[ $rc1 == 0 && $rc2 == 0 && $srv_rc == 5 ]] &&
+[[ $rc1 == 0 && $rc2 == 0 && $srv_rc == 0 ]] &&
   grep -qx 'data sid=0 ssn=0 ppid=0 len=5 unordered=0: first' "$scratch/srv.out" &&
   grep -qx 'data sid=0 ssn=0 ppid=0 len=6 unordered=0: second' "$scratch/srv.out" &&
-  [[ $(grep -c '^sctpcat: association from .* ended$' "$scratch/srv.err") == 2 ]]
+  [[ $(grep -c '^sctpcat: association from .* ended$' "$scratch/srv.err") == 2 ]] &&
+  [[ $(grep -c '^sctpcat: association from [0-9.:]*$' "$scratch/srv.err") == 2 ]]
 check "-l -k serves two associations in sequence (rc=$srv_rc)" $? "$scratch/srv.out" "$scratch/srv.err" \
   "$scratch/cli1.err" "$scratch/cli2.err"
 
