@@ -32,6 +32,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "diameter_codec.h"
 #include "netsctp/netsctp.h"
@@ -178,14 +179,16 @@ int main(int argc, char** argv) {
   w.AddText(diameter::kOriginHost, m, me.host);
   w.AddText(diameter::kOriginRealm, m, me.realm);
   // Our addresses as the association uses them (every local address when the
-  // dial bound none); a wildcard or loopback address means nothing to the peer.
+  // dial bound none). Loopback ones mean nothing to a remote peer: they are
+  // left out unless there is no other (the CER needs at least one).
+  const std::vector<netsctp::IpAddr>& local = conn->LocalAddr().ip_addrs;
   int addresses = 0;
-  for (const netsctp::IpAddr& ip : conn->LocalAddr().ip_addrs) {
+  for (const netsctp::IpAddr& ip : local) {
     if (ip.IsUnspecified() || ip.IsLoopback()) continue;
     w.AddAddress(diameter::kHostIpAddress, m, ip.Bytes());
     ++addresses;
   }
-  if (addresses == 0) w.AddAddress(diameter::kHostIpAddress, m, std::array<std::uint8_t, 4>{127, 0, 0, 1});
+  if (addresses == 0 && !local.empty()) w.AddAddress(diameter::kHostIpAddress, m, local.front().Bytes());
   w.AddU32(diameter::kVendorId, m, 0);  // an IANA enterprise number; 0 for none
   w.AddText(diameter::kProductName, 0, "netsctp diameter_cer");
   w.AddU32(diameter::kOriginStateId, m, now);  // changes on every restart of the client

@@ -36,9 +36,10 @@ int main(int argc, char** argv) {
     for (;;) {
       // ReadFullMsg: a whole message (ReadMsg may return a large one in pieces).
       auto m = conn->ReadFullMsg(buf);
-      if (!m) {  // kEndOfStream: the peer shut down cleanly; anything else: it failed
+      if (!m) {  // kEndOfStream: the peer shut down cleanly; anything else ends it too
         const bool clean = m.error() == netsctp::Errc::kEndOfStream;
-        std::printf("association %s\n", clean ? "shut down by the peer" : m.error().message().c_str());
+        std::printf("association %s%s\n", clean ? "shut down by the peer" : "closed: ",
+                    clean ? "" : m.error().message().c_str());
         break;
       }
       if (m->Notification()) continue;  // only if events were subscribed: none here
