@@ -226,6 +226,8 @@ Result<std::int32_t> SctpEndpoint::Connect(const SctpAddr& raddr) {
   const std::string what = "connect " + raddr.String();
   if (raddr.ip_addrs.empty()) return Error(make_error_code(Errc::kNoSuitableAddress), what + ": no address");
   if (raddr.port == 0) return Error(make_error_code(Errc::kBadPort), what + ": port 0");
+  // Else an INIT that cannot leave waits out the kernel's retries.
+  if (auto ok = internal::CheckDialFamilies(addr_, raddr); !ok) return ok.error().WithContext(what);
   auto packed = internal::PackAddrs(raddr, family_);
   if (!packed) return packed.error().WithContext(what);
   sctp_assoc_t id = 0;

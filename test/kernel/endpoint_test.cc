@@ -700,3 +700,14 @@ TEST_CASE("multi-homed endpoint between namespaces: both paths per association, 
   const std::int32_t id2 = MUST(ep.FindAssoc(Ip("192.0.2.1"), dest.port));
   CHECK(MUST(MUST(ep.Assoc(id2)).PeerAddrs()).ip_addrs.size() == 2);
 }
+
+TEST_CASE("Connect from an endpoint bound to IPv6 only to an IPv4 peer fails at once, saying why") {
+  SctpEndpoint ep = MUST(netsctp::OpenEndpoint("sctp", "[::1]:0"));
+  const auto t0 = Clock::now();
+  auto id = ep.Connect("127.0.0.1:3868");
+  INFO(MessageOf(id));
+  CHECK(ErrOf(id) == Errc::kNoSuitableAddress);
+  CHECK(MessageOf(id).find("[::1]") != std::string::npos);
+  CHECK(MessageOf(id).find("127.0.0.1:3868") != std::string::npos);
+  CHECK(MsSince(t0) < 1000);
+}
