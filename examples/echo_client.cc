@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <span>
 #include <string_view>
 
 #include "netsctp/netsctp.h"
@@ -32,8 +31,8 @@ int main(int argc, char** argv) {
   constexpr Out kOut[] = {{0, 46, "hello on stream 0"}, {1, 60, "hello on stream 1"}, {3, 18, "and on stream 3"}};
   std::array<std::byte, 2048> buf;
   for (const Out& o : kOut) {
-    const auto data = std::as_bytes(std::span(o.text.data(), o.text.size()));
-    if (auto w = conn->WriteMsg(data, netsctp::SndInfo{.sid = o.sid, .ppid = o.ppid}); !w) {
+    // Text or any contiguous byte range goes as one message.
+    if (auto w = conn->WriteMsg(o.text, netsctp::SndInfo{.sid = o.sid, .ppid = o.ppid}); !w) {
       std::fprintf(stderr, "echo_client: write: %s\n", w.error().message().c_str());
       return 1;
     }
@@ -42,7 +41,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "echo_client: read: %s\n", m.error().message().c_str());
       return 1;
     }
-    const std::string_view got(reinterpret_cast<const char*>(buf.data()), m->n);
+    const std::string_view got = m->Text();  // exactly the message's bytes, in buf
     const bool same = got == o.text && m->info.sid == o.sid && m->info.ppid == o.ppid;
     std::printf("%s: \"%.*s\" on stream %u, ppid %u\n", same ? "echoed" : "MISMATCH", static_cast<int>(got.size()),
                 got.data(), m->info.sid, m->info.ppid);

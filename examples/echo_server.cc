@@ -9,7 +9,6 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
-#include <span>
 
 #include "netsctp/netsctp.h"
 
@@ -45,7 +44,7 @@ int main(int argc, char** argv) {
       if (m->Notification()) continue;  // only if events were subscribed: none here
       // Reply on the same stream with the same PPID (host order in netsctp).
       const netsctp::SndInfo reply{.sid = m->info.sid, .ppid = m->info.ppid};
-      if (auto w = conn->WriteMsg(std::span(buf).first(m->n), reply); !w) {
+      if (auto w = conn->WriteMsg(m->data, reply); !w) {  // m->data: exactly the message
         std::fprintf(stderr, "echo_server: write: %s\n", w.error().message().c_str());
         break;
       }

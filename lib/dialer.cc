@@ -118,6 +118,12 @@ Result<SctpConn> Dialer::DialSctp(std::string_view network, const SctpAddr& radd
 
 Result<SctpConn> Dial(std::string_view network, std::string_view address) { return Dialer{}.Dial(network, address); }
 
+Result<SctpConn> DialTimeout(std::string_view network, std::string_view address, std::chrono::milliseconds timeout) {
+  Dialer d;
+  d.timeout = timeout;
+  return d.Dial(network, address);
+}
+
 Result<SctpConn> DialSctp(std::string_view network, const SctpAddr* laddr, const SctpAddr& raddr) {
   Dialer d;
   if (laddr != nullptr) d.local_addr = *laddr;

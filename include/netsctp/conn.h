@@ -39,6 +39,7 @@
 
 #include "netsctp/addr.h"
 #include "netsctp/assoc.h"
+#include "netsctp/bytes.h"
 #include "netsctp/event.h"
 #include "netsctp/info.h"
 #include "netsctp/result.h"
@@ -54,10 +55,15 @@ struct PartialMsg;
 // Deadlines are points on the steady clock; a default-constructed one means none.
 using Deadline = std::chrono::steady_clock::time_point;
 inline constexpr Deadline kNoDeadline{};
+// The deadline `d` from now.
+inline Deadline DeadlineAfter(std::chrono::nanoseconds d) {
+  return std::chrono::time_point_cast<Deadline::duration>(std::chrono::steady_clock::now() + d);
+}
 
 // One read by ReadMsg: how many bytes, with what info, and the flags.
 struct Message {
   std::size_t n = 0;       // bytes stored in the buffer
+  std::span<std::byte> data;  // exactly those bytes: the first n of the buffer read into
   RcvInfo info;            // valid when has_info (data messages with SCTP_RECVRCVINFO on)
   bool has_info = false;
   int flags = 0;           // RecvFlags bits: kEor, kNotification, kCtrunc
@@ -65,6 +71,8 @@ struct Message {
   bool Eor() const noexcept { return Has(flags, RecvFlags::kEor); }
   bool Notification() const noexcept { return Has(flags, RecvFlags::kNotification); }
   bool ControlTruncated() const noexcept { return Has(flags, RecvFlags::kCtrunc); }
+  // The bytes read, as text (a view into the buffer).
+  std::string_view Text() const noexcept { return AsText(data); }
 };
 
 // One unit read by ReadMsgOrEvent: a whole data message, or an event.
@@ -120,6 +128,9 @@ class SctpConn {
   Result<std::size_t> Read(std::span<std::byte> buf);
   // Sends `buf` as one message on stream 0 (or the default send info).
   Result<std::size_t> Write(std::span<const std::byte> buf);
+  template <ByteRange R>
+  Result<std::size_t> Write(const R& data) { return Write(AsBytes(data)); }
+  Result<std::size_t> Write(std::string_view text) { return Write(AsBytes(text)); }
 
   // Reads one message, or its next piece when it does not fit in `buf`
   // (EOR is set only on the last piece). Notifications come with
@@ -166,6 +177,16 @@ class SctpConn {
   // until the write deadline or Close.
   Result<std::size_t> WriteMsg(std::span<const std::byte> buf, const SndInfo* info = nullptr);
   Result<std::size_t> WriteMsg(std::span<const std::byte> buf, const SndInfo& info) { return WriteMsg(buf, &info); }
+  // The same for any ByteRange (std::string, std::vector<char>, ...) and for
+  // text such as a string literal (sent without its terminating NUL).
+  template <ByteRange R>
+  Result<std::size_t> WriteMsg(const R& data, const SndInfo* info = nullptr) { return WriteMsg(AsBytes(data), info); }
+  template <ByteRange R>
+  Result<std::size_t> WriteMsg(const R& data, const SndInfo& info) { return WriteMsg(AsBytes(data), &info); }
+  Result<std::size_t> WriteMsg(std::string_view text, const SndInfo* info = nullptr) {
+    return WriteMsg(AsBytes(text), info);
+  }
+  Result<std::size_t> WriteMsg(std::string_view text, const SndInfo& info) { return WriteMsg(AsBytes(text), &info); }
 
   // Batched WriteMsg: sends the messages in order, each with its own info (a
   // stream's remembered policy applies as for WriteMsg), in runs of up to
@@ -233,6 +254,13 @@ class SctpConn {
   Result<void> SetDeadline(Deadline t);
   Result<void> SetReadDeadline(Deadline t);
   Result<void> SetWriteDeadline(Deadline t);
+  // Relative forms: a deadline `d` from now (SetDeadline(now + d) on the
+  // steady clock), which stays until changed, as Go's
+  // SetDeadline(time.Now().Add(d)). Zero or negative: calls that would block
+  // fail with Errc::kTimeout at once.
+  Result<void> SetDeadlineAfter(std::chrono::nanoseconds d) { return SetDeadline(DeadlineAfter(d)); }
+  Result<void> SetReadDeadlineAfter(std::chrono::nanoseconds d) { return SetReadDeadline(DeadlineAfter(d)); }
+  Result<void> SetWriteDeadlineAfter(std::chrono::nanoseconds d) { return SetWriteDeadline(DeadlineAfter(d)); }
   Result<void> SetNonBlocking(bool on);
 
   // ---- options (go-sctp)

@@ -69,6 +69,10 @@ class Dialer {
 
 // Dial with a default Dialer.
 Result<SctpConn> Dial(std::string_view network, std::string_view address);
+// Dial with a default Dialer and a time limit (Go's net.DialTimeout): fails
+// with Errc::kTimeout when no association is up within `timeout` (zero: no
+// limit but the kernel's INIT retries, as Dialer::timeout).
+Result<SctpConn> DialTimeout(std::string_view network, std::string_view address, std::chrono::milliseconds timeout);
 // Go's DialSCTP(network, laddr, raddr): laddr may be null.
 Result<SctpConn> DialSctp(std::string_view network, const SctpAddr* laddr, const SctpAddr& raddr);
 

@@ -3,6 +3,7 @@
 
 #include "netsctp/addr.h"
 #include "netsctp/assoc.h"
+#include "netsctp/bytes.h"
 #include "netsctp/conn.h"
 #include "netsctp/dialer.h"
 #include "netsctp/endpoint.h"

@@ -117,6 +117,7 @@ void EndOnAssocEnd(FdCore& core, std::span<const std::byte> bytes) {
 inline bool ToMessage(FdCore& core, Assocs assocs, std::size_t n, const msghdr& msg, std::span<std::byte> buf,
                       Message& m) {
   m.n = n;
+  m.data = buf.first(n);
   m.flags = msg.msg_flags;
   if (!m.Notification()) [[likely]] {
     m.has_info = DecodeRcvInfo(
@@ -316,6 +317,7 @@ Result<Message> ReadFullMsg(FdCore& core, Assocs assocs, std::unique_ptr<Partial
     whole.flags = (whole.flags & ~eor) | (piece->flags & eor);
     draining = !whole.Eor() && whole.n == buf.size();
   }
+  whole.data = buf.first(whole.n);
   return whole;
 }
 

@@ -1107,3 +1107,63 @@ TEST_CASE("a message too large for ReadFullMsg's buffer is reported once, even w
   writer.join();
   CHECK(outcomes == std::vector<std::string>{"too large", "next"});
 }
+
+TEST_CASE("conveniences: text and byte ranges are sent as they are; Message.data is exactly the message") {
+  Pair p = Connect();
+  netsctp::SndInfo info;
+  info.sid = 2;
+  info.ppid = 60;
+  // A literal goes without its NUL; std::string, vector<char>, array<uint8_t> as their bytes.
+  CHECK(MUST(p.client.WriteMsg("literal", info)) == 7);
+  CHECK(MUST(p.client.WriteMsg(std::string("std::string"), &info)) == 11);
+  const std::vector<char> chars{'v', 'e', 'c'};
+  CHECK(MUST(p.client.WriteMsg(chars)) == 3);
+  const std::array<std::uint8_t, 2> octets{0x00, 0xff};
+  CHECK(MUST(p.client.Write(octets)) == 2);
+  CHECK(MUST(p.client.Write("plain")) == 5);
+
+  std::vector<std::byte> buf(1000);
+  MUST(p.server.SetReadDeadlineAfter(10s));
+  auto m = MUST(p.server.ReadMsg(buf));
+  CHECK(m.Text() == "literal");
+  CHECK(m.data.data() == buf.data());
+  CHECK(m.data.size() == 7);
+  CHECK(m.info.sid == 2);
+  CHECK(m.info.ppid == 60);
+  m = MUST(p.server.ReadFullMsg(buf));
+  CHECK(m.Text() == "std::string");
+  CHECK(m.info.sid == 2);
+  std::array<netsctp::InMsg, 3> batch{};
+  std::array<std::array<std::byte, 100>, 3> bufs{};
+  for (std::size_t k = 0; k < batch.size(); ++k) batch[k].buf = bufs[k];
+  std::size_t got = 0;
+  while (got < batch.size()) {
+    got += MUST(p.server.ReadMsgs(std::span(batch).subspan(got)));
+  }
+  CHECK(batch[0].msg.Text() == "vec");
+  CHECK(batch[0].msg.info.sid == 0);
+  REQUIRE(batch[1].msg.data.size() == 2);
+  CHECK(batch[1].msg.data[0] == std::byte{0x00});
+  CHECK(batch[1].msg.data[1] == std::byte{0xff});
+  CHECK(batch[1].msg.data.data() == bufs[1].data());
+  CHECK(batch[2].msg.Text() == "plain");
+}
+
+TEST_CASE("relative deadlines: SetReadDeadlineAfter times a read out, and stays until changed") {
+  Pair p = Connect();
+  std::vector<std::byte> buf(100);
+  MUST(p.server.SetReadDeadlineAfter(300ms));
+  const auto t0 = Clock::now();
+  CHECK(ErrOf(p.server.ReadMsg(buf)) == Errc::kTimeout);
+  CHECK(MsSince(t0) >= 250);
+  // The deadline is a point in time: it has passed, so the next read fails at once.
+  const auto t1 = Clock::now();
+  CHECK(ErrOf(p.server.ReadMsg(buf)) == Errc::kTimeout);
+  CHECK(MsSince(t1) < 250);
+  MUST(p.server.SetDeadlineAfter(10s));
+  Send(p.client, "in time");
+  CHECK(MUST(p.server.ReadMsg(buf)).Text() == "in time");
+  MUST(p.client.SetWriteDeadlineAfter(-1s));  // in the past: a write that would block fails at once
+  MUST(p.client.SetWriteDeadlineAfter(10s));
+  CHECK(MUST(p.client.WriteMsg("after")) == 5);
+}

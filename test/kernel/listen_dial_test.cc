@@ -279,6 +279,14 @@ TEST_CASE("a dial whose local and remote families cannot meet fails at once, say
   }
 }
 
+TEST_CASE("DialTimeout connects when the peer is there") {
+  auto l = MUST(netsctp::Listen("sctp", "127.0.0.1:0"));
+  auto c = MUST(netsctp::DialTimeout("sctp", "127.0.0.1:" + std::to_string(l.Addr().port), 5s));
+  MUST(l.SetDeadline(In(10s)));
+  auto s = MUST(l.Accept());
+  CHECK(s.RemoteAddr().port == c.LocalAddr().port);
+}
+
 TEST_CASE("dial to a closed port fails with ECONNREFUSED, with context") {
   const std::uint16_t port = ClosedPort();
   const std::string target = HostPort("127.0.0.1", port);
@@ -351,6 +359,15 @@ TEST_CASE("dial timeout to a blackholed address") {
     auto r2 = d.Dial("sctp", "198.19.0.2:3868");
     CHECK(ErrOf(r2) == Errc::kTimeout);
     CHECK(MsSince(t1) < 4000);
+  }
+  SECTION("the free DialTimeout, as Go's net.DialTimeout") {
+    const auto t0 = Clock::now();
+    auto r = netsctp::DialTimeout("sctp", "198.19.0.5:3868", 500ms);
+    const auto ms = MsSince(t0);
+    INFO("dial result: " << MessageOf(r) << " after " << ms << " ms");
+    CHECK(ErrOf(r) == Errc::kTimeout);
+    CHECK(ms >= 400);
+    CHECK(ms < 4000);
   }
   SECTION("a deadline already past fails at once") {
     netsctp::Dialer d;
