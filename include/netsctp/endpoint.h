@@ -38,6 +38,7 @@
 
 #include "netsctp/addr.h"
 #include "netsctp/assoc.h"
+#include "netsctp/bytes.h"
 #include "netsctp/conn.h"
 #include "netsctp/event.h"
 #include "netsctp/info.h"
@@ -120,6 +121,18 @@ class SctpEndpoint {
   // learn its id from the COMM_UP event or FindAssoc). info.assoc_id is
   // ignored. At most 8 addresses.
   Result<std::size_t> SendTo(std::span<const std::byte> buf, const SctpAddr& dest, const SndInfo* info = nullptr);
+  // The same sends for text (a literal without its NUL) and any ByteRange
+  // (netsctp/bytes.h), as SctpConn's.
+  template <ByteRange R>
+  Result<std::size_t> WriteMsg(const R& data, const SndInfo& info) { return WriteMsg(AsBytes(data), info); }
+  Result<std::size_t> WriteMsg(std::string_view text, const SndInfo& info) { return WriteMsg(AsBytes(text), info); }
+  template <ByteRange R>
+  Result<std::size_t> SendTo(const R& data, const SctpAddr& dest, const SndInfo* info = nullptr) {
+    return SendTo(AsBytes(data), dest, info);
+  }
+  Result<std::size_t> SendTo(std::string_view text, const SctpAddr& dest, const SndInfo* info = nullptr) {
+    return SendTo(AsBytes(text), dest, info);
+  }
 
   // ---- associations
   // Starts an association to every address of `raddr` (sctp_connectx) and

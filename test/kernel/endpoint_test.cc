@@ -386,8 +386,8 @@ TEST_CASE("associations started by Connect and implicitly by SendTo") {
   CHECK(first.m.port == sender.Addr().port);
   const std::int32_t at_sender = MUST(sender.FindAssoc(Ip("127.0.0.1"), ep.Addr().port));
   WaitAssocState(sender, sender_seen, at_sender, AssocChangeState::kCommUp);
-  // The same destination: the same association.
-  MUST(sender.SendTo(Bytes("second"), ep.Addr()));
+  // The same destination: the same association (text sends as SctpConn's).
+  CHECK(MUST(sender.SendTo("second", ep.Addr())) == 6);
   Collect(ep, seen, 2);
   CHECK(seen.data.back().m.assoc_id == first.m.assoc_id);
   CHECK(MUST(sender.Assocs()).size() == 1);
@@ -401,7 +401,7 @@ TEST_CASE("associations started by Connect and implicitly by SendTo") {
   Seen other_seen;
   const std::int32_t id = MUST(other.Connect(ep.Addr()));
   CHECK(id > 0);
-  CHECK(MUST(other.WriteMsg(Bytes("early"), To(id))) == 5);
+  CHECK(MUST(other.WriteMsg(std::string("early"), To(id))) == 5);
   WaitAssocState(other, other_seen, id, AssocChangeState::kCommUp);
   Collect(ep, seen, 3);
   CHECK(seen.data.back().data == "early");
