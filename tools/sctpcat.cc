@@ -311,6 +311,9 @@ void SendToConn(Run& run, ConnSlot& slot) {
   SendTally tally;
   std::string peer;
   while (auto u = src.Next()) {
+    // A bad input line was skipped: say so now, before the run may end (the
+    // peer can finish on the next message, e.g. with -c).
+    if (src.had_error()) run.send_failed = true;
     auto conn = slot.Get(peer);
     if (!conn) {
       Report("send: no association is up; message dropped");
@@ -331,7 +334,10 @@ void SendToConn(Run& run, ConnSlot& slot) {
     run.send_failed = true;
     if (!run.o.keep_open) {
       run.send_rc = IsLost(w.error()) ? kExitLost : kExitFailed;
-      (void)conn->Close();
+      // A graceful shutdown ends the reader's wait (end of stream); Close
+      // would abort while a notification is still unread, and the peer would
+      // see the association lost. Close only when no shutdown can start.
+      if (!conn->CloseWrite()) (void)conn->Close();
       tally.Print(run, src);
       return;
     }
