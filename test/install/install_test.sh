@@ -75,8 +75,13 @@ result "an installed netsctp builds a consumer through find_package(netsctp) and
     warnings=$(groff -man -ww -z "$f" 2>&1)
     [[ -z $warnings ]] || { echo "$page.1: $warnings"; exit 1; }
   done
-  for doc in README.md LICENSE CHANGELOG.md api.md; do
+  for doc in README.md LICENSE CHANGELOG.md docs/README.md docs/api.md docs/guides/getting-started.md; do
     [[ -f $root/share/doc/netsctp/$doc ]] || { echo "share/doc/netsctp/$doc is missing"; exit 1; }
+  done
+  # The top README is not overwritten by docs/README.md (the index).
+  cmp -s "$src/README.md" "$root/share/doc/netsctp/README.md" || { echo "share/doc/netsctp/README.md is not README.md"; exit 1; }
+  for doc in meson.build Doxyfile.in doxygen_filter.py man; do
+    [[ ! -e $root/share/doc/netsctp/docs/$doc ]] || { echo "share/doc/netsctp/docs/$doc is installed"; exit 1; }
   done
 ) > "$scratch/tools.log" 2>&1
 result "installed tools run without LD_LIBRARY_PATH; man pages and docs are installed" $? "$scratch/tools.log"
