@@ -172,12 +172,19 @@ start_listener() {  # args...
   wait_listening "$scratch/srv.err"
 }
 
+# Waits until the listener has accepted (srv.err says so): a client's input
+# waits for it, so that a client that sends and leaves at once is not done
+# before a slow listener reaches accept (Linux then leaves nothing to accept).
+accepted() {
+  local i; for i in $(seq 1 100); do grep -q 'association from' "$scratch/srv.err" 2>/dev/null && return 0; sleep 0.1; done
+}
+
 # 8: a write the kernel refuses (stream 12 of 10 negotiated) is reported
 # naming the peer and the reason, and the client ends at once with exit 1
 # instead of waiting for a peer that sends nothing.
 start_listener 127.0.0.1:36416
 SECONDS=0
-echo hi | timeout 10 "$CAT" -s 12 127.0.0.1:36416 > "$scratch/cli.out" 2> "$scratch/cli.err"
+{ accepted; echo hi; } | timeout 10 "$CAT" -s 12 127.0.0.1:36416 > "$scratch/cli.out" 2> "$scratch/cli.err"
 cli_rc=$? took=$SECONDS
 wait "$srv"; srv_rc=$?
 [[ $cli_rc == 1 && $took -le 5 && $srv_rc == 0 ]] &&
@@ -206,7 +213,7 @@ check "--help/--version exit 0 and match the man page; usage errors exit 2" $? \
 # 10: --streams asks for more streams, so stream 12 works; PPIDs by name;
 # --events with a list prints only the events listed.
 start_listener --streams 20/20 --events=shutdown 127.0.0.1:36417
-echo 'to stream 12' | timeout 10 "$CAT" --streams 20 --sid 12 --ppid ngap 127.0.0.1:36417 > "$scratch/cli.out" 2> "$scratch/cli.err"
+{ accepted; echo 'to stream 12'; } | timeout 10 "$CAT" --streams 20 --sid 12 --ppid ngap 127.0.0.1:36417 > "$scratch/cli.out" 2> "$scratch/cli.err"
 cli_rc=$?
 wait "$srv"; srv_rc=$?
 [[ $cli_rc == 0 && $srv_rc == 0 ]] && grep -qx 'data sid=12 ssn=0 ppid=60 len=12 unordered=0: to stream 12' "$scratch/srv.out" &&
@@ -218,8 +225,8 @@ check "--streams 20 allows stream 12, ngap is PPID 60, --events=shutdown prints 
 # and PR policy; a line without '|' uses the fixed options; a bad line is
 # reported with its number, skipped, and makes the exit status 1.
 start_listener -c 4 127.0.0.1:36418
-printf '%s\n' 'sid=3 ppid=s1ap | one' 'sid=5 ppid=46 unordered | two' 'plain three' \
-  'bogus=1 | skipped' 'sid=2 ppid=x2ap pr=ttl:5000 | four | with bar' |
+{ accepted; printf '%s\n' 'sid=3 ppid=s1ap | one' 'sid=5 ppid=46 unordered | two' 'plain three' \
+  'bogus=1 | skipped' 'sid=2 ppid=x2ap pr=ttl:5000 | four | with bar'; } |
   timeout 10 "$CAT" --records -s 1 -p 7 127.0.0.1:36418 > "$scratch/cli.out" 2> "$scratch/cli.err"
 cli_rc=$?
 wait "$srv"; srv_rc=$?
@@ -237,7 +244,7 @@ check "--records sets stream, PPID, unordered and PR per message" $status \
 # 12: --hex both ways: hex lines become bytes, and bytes print as hex (the
 # echo comes back identical).
 start_listener --hex -E -c 1 127.0.0.1:36419
-echo '00 01:fe ff41' | timeout 10 "$CAT" --hex --timestamps -c 1 127.0.0.1:36419 > "$scratch/cli.out" 2> "$scratch/cli.err"
+{ accepted; echo '00 01:fe ff41'; } | timeout 10 "$CAT" --hex --timestamps -c 1 127.0.0.1:36419 > "$scratch/cli.out" 2> "$scratch/cli.err"
 cli_rc=$?
 wait "$srv"; srv_rc=$?
 [[ $cli_rc == 0 && $srv_rc == 0 ]] && grep -qx 'data sid=0 ssn=0 ppid=0 len=5 unordered=0: 0001feff41' "$scratch/srv.out" &&
@@ -250,7 +257,7 @@ head -c 5000 /dev/urandom > "$scratch/raw.bin"
 timeout 20 "$CAT" -l --binary 127.0.0.1:36425 > "$scratch/raw.out" 2> "$scratch/srv.err" < /dev/null &
 srv=$!
 wait_listening "$scratch/srv.err"
-timeout 10 "$CAT" --binary 127.0.0.1:36425 < "$scratch/raw.bin" > /dev/null 2> "$scratch/cli.err"
+timeout 10 "$CAT" --binary 127.0.0.1:36425 < <(accepted; cat "$scratch/raw.bin") > /dev/null 2> "$scratch/cli.err"
 cli_rc=$?
 wait "$srv"; srv_rc=$?
 [[ $cli_rc == 0 && $srv_rc == 0 ]] && cmp -s "$scratch/raw.bin" "$scratch/raw.out"
@@ -270,7 +277,7 @@ check "a file over 64 KiB travels as one message and arrives whole" $? "$scratch
 # 14: --json: one object per message and event, with stream, ssn, PPID, TSN,
 # flags, association id and time.
 start_listener --json -e -c 1 127.0.0.1:36421
-echo 'x"y' | timeout 10 "$CAT" -s 2 -p ngap -u 127.0.0.1:36421 > "$scratch/cli.out" 2> "$scratch/cli.err"
+{ accepted; echo 'x"y'; } | timeout 10 "$CAT" -s 2 -p ngap -u 127.0.0.1:36421 > "$scratch/cli.out" 2> "$scratch/cli.err"
 cli_rc=$?
 wait "$srv"; srv_rc=$?
 python3 - "$scratch/srv.out" > "$scratch/json.check" 2>&1 <<'PY'
