@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <iterator>
 #include <cstdio>
 #include <cstring>
 #include <limits>
@@ -73,14 +74,26 @@ std::optional<std::uint64_t> ParseDecimal(std::string_view s, std::uint64_t max)
   return v;
 }
 
+// White space as Go's strings.TrimSpace sees it: ASCII and the Unicode
+// White_Space characters, in UTF-8.
+constexpr std::string_view kSpaces[] = {
+    "\t", "\n", "\v", "\f", "\r", " ", "\xc2\x85", "\xc2\xa0", "\xe1\x9a\x80",
+    "\xe2\x80\x80", "\xe2\x80\x81", "\xe2\x80\x82", "\xe2\x80\x83", "\xe2\x80\x84", "\xe2\x80\x85",
+    "\xe2\x80\x86", "\xe2\x80\x87", "\xe2\x80\x88", "\xe2\x80\x89", "\xe2\x80\x8a", "\xe2\x80\xa8",
+    "\xe2\x80\xa9", "\xe2\x80\xaf", "\xe2\x81\x9f", "\xe3\x80\x80"};
+
 // Zone text that can appear inside "[addr%zone]" and round-trip through the
 // grammar: not empty, no separators of the grammar itself ('%', '/', '[',
 // ']'), no spaces or control bytes (no interface name has them). A ':' is
 // allowed: the kernel resolves an alias label ("eth0:1") to its interface.
 bool IsValidZone(std::string_view zone) {
+  // Unicode spaces too: trimmed off the end of an address, they would change
+  // the zone of an unbracketed one.
   return !zone.empty() && std::none_of(zone.begin(), zone.end(), [](char c) {
     const auto u = static_cast<unsigned char>(c);
     return u <= 0x20 || u == 0x7f || c == '%' || c == '/' || c == '[' || c == ']';
+  }) && std::none_of(std::begin(kSpaces), std::end(kSpaces), [&](std::string_view sp) {
+    return zone.find(sp) != std::string_view::npos;
   });
 }
 
@@ -288,11 +301,6 @@ std::optional<std::uint16_t> ParsePort(std::string_view port, const NameLookups&
 // Go's strings.TrimSpace, which go-sctp applies to the whole address: ASCII
 // white space and the Unicode White_Space characters, in UTF-8, at both ends.
 std::string_view TrimSpace(std::string_view s) {
-  static constexpr std::string_view kSpaces[] = {
-      "\t", "\n", "\v", "\f", "\r", " ", "\xc2\x85", "\xc2\xa0", "\xe1\x9a\x80",
-      "\xe2\x80\x80", "\xe2\x80\x81", "\xe2\x80\x82", "\xe2\x80\x83", "\xe2\x80\x84", "\xe2\x80\x85",
-      "\xe2\x80\x86", "\xe2\x80\x87", "\xe2\x80\x88", "\xe2\x80\x89", "\xe2\x80\x8a", "\xe2\x80\xa8",
-      "\xe2\x80\xa9", "\xe2\x80\xaf", "\xe2\x81\x9f", "\xe3\x80\x80"};
   for (bool trimmed = true; trimmed && !s.empty();) {
     trimmed = false;
     for (std::string_view sp : kSpaces) {

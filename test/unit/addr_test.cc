@@ -665,3 +665,13 @@ TEST_CASE("a bracketed host name prefers IPv6, and a name for \"::\" also gives 
   CHECK(Strings(ParseSctpAddr("sctp4", "any6:1", names).value().ip_addrs) == std::vector<std::string>{"0.0.0.0"});
   CHECK(Strings(ParseSctpAddr("sctp6", "any6:1", names).value().ip_addrs) == std::vector<std::string>{"::"});
 }
+
+TEST_CASE("a zone may not hold Unicode white space (trimming would change an unbracketed one)") {
+  // Found by the address fuzzer: "[::1%e<U+202F>]:1" was accepted, but the same
+  // address unbracketed lost the space to the trimming of the whole text.
+  Result<SctpAddr> r = netsctp::ResolveSctpAddr("sctp", "[::1%e\xe2\x80\xaf]:1");
+  CHECK_FALSE(r.has_value());
+  r = netsctp::ResolveSctpAddr("sctp", "[::1%e\xc2\xa0x]:1");
+  CHECK_FALSE(r.has_value());
+  CHECK(netsctp::ResolveSctpAddr("sctp", "[::1%lo]:1").has_value());
+}
