@@ -9,6 +9,9 @@
 //   netsctp-msg    SctpConn::WriteMsg(buf, SndInfo) / ReadMsg(buf)
 //   netsctp-rw     Write / Read (stream and PPID from the default send info)
 //   netsctp-event  WriteMsg / ReadMsgOrEvent
+//   raw-rcvtimeo   raw with SO_RCVTIMEO 200 ms on both sockets: the price of
+//                  netsctp's 200 ms cap on a blocked read (fd_core.h), which
+//                  lets a deadline set from another thread reach it
 //   raw-batch      sendmmsg in runs with MSG_MORE / recvmmsg, as a program
 //                  without netsctp batches: what batching itself can save
 //   netsctp-batch  WriteMsgs / ReadMsgs, 64 messages per call
@@ -41,6 +44,7 @@
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -94,8 +98,8 @@ struct Options {
 };
 
 const std::vector<std::string>& AllVariants() {
-  static const std::vector<std::string> v = {"raw", "netsctp-msg", "netsctp-rw", "netsctp-event",
-                                             "raw-batch", "netsctp-batch"};
+  static const std::vector<std::string> v = {"raw",       "raw-rcvtimeo", "netsctp-msg",  "netsctp-rw",
+                                             "netsctp-event", "raw-batch",   "netsctp-batch"};
   return v;
 }
 
@@ -117,7 +121,7 @@ std::vector<std::string> Split(std::string_view s) {
                "                     [--pattern stream|pingpong|wait|both|all] [--json FILE] [--quiet]\n"
                "                     [--count-syscalls | --mark]\n"
                "       netsctp_bench --scale K [--json FILE]\n"
-               "variants: raw netsctp-msg netsctp-rw netsctp-event raw-batch netsctp-batch\n");
+               "variants: raw raw-rcvtimeo netsctp-msg netsctp-rw netsctp-event raw-batch netsctp-batch\n");
   std::exit(2);
 }
 
@@ -402,7 +406,7 @@ class RawEnd : public End {
     ssize_t r;
     do {
       r = ::recvmsg(fd_, &mh, 0);
-    } while (r < 0 && errno == EINTR);
+    } while (r < 0 && (errno == EINTR || errno == EAGAIN));  // EAGAIN: raw-rcvtimeo's cap ran out
     if (r < 0) return Errno("recvmsg", errno);
     if (r == 0) return "recvmsg: end of stream";
     pieces[0] = ToPiece(static_cast<std::size_t>(r), mh, control);
@@ -638,7 +642,7 @@ int GetInt(int fd, int level, int name) {
 }
 
 // raw: socket/bind/listen on 127.0.0.1 (a free port), connect, accept.
-std::string ConnectRaw(bool batch, std::size_t size, EndPair& out) {
+std::string ConnectRaw(const std::string& variant, std::size_t size, EndPair& out) {
   const int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_SCTP);
   if (lfd < 0) return Errno("socket", errno);
   std::string err = RawOptions(lfd);
@@ -666,13 +670,19 @@ std::string ConnectRaw(bool batch, std::size_t size, EndPair& out) {
   // An accepted socket inherits the listener's options; set them again all
   // the same, as a careful program would.
   if (err.empty()) err = RawOptions(sfd);
+  if (err.empty() && variant == "raw-rcvtimeo") {
+    const timeval cap{0, 200'000};
+    for (int fd : {cfd, sfd}) {
+      if (::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &cap, sizeof cap) != 0) err = Errno("SO_RCVTIMEO", errno);
+    }
+  }
   ::close(lfd);
   if (!err.empty()) {
     if (cfd >= 0) ::close(cfd);
     if (sfd >= 0) ::close(sfd);
     return "raw set-up: " + err;
   }
-  if (batch) {
+  if (variant == "raw-batch") {
     out.client = std::make_unique<RawBatchEnd>(cfd, size);
     out.server = std::make_unique<RawBatchEnd>(sfd, size);
   } else {
@@ -725,7 +735,7 @@ std::string ConnectNetsctp(const std::string& variant, std::size_t size, EndPair
 }
 
 std::string Connect(const std::string& variant, std::size_t size, EndPair& out) {
-  std::string err = variant.starts_with("raw") ? ConnectRaw(variant == "raw-batch", size, out)
+  std::string err = variant.starts_with("raw") ? ConnectRaw(variant, size, out)
                                                : ConnectNetsctp(variant, size, out);
   if (!err.empty()) return err;
   out.buffers[0] = GetInt(out.client->fd(), SOL_SOCKET, SO_SNDBUF);
