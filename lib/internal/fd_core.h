@@ -95,10 +95,14 @@ class FdCore {
   // or, for a kernel wait, 0) until it succeeds, fails with something other
   // than EINTR/EAGAIN, the deadline passes (Errc::kTimeout), or Close() is
   // called (Errc::kClosed). Returns op's value, or the failure (IoStatus).
+  // `wait_first`: a call just made met EAGAIN (TryOnce's kWaitIo).
   template <typename Op>
-  IoStatus Io(Dir dir, short events, Op&& op) {
+  IoStatus Io(Dir dir, short events, Op&& op, bool wait_first = false) {
     Guard g(*this);
     if (!g.ok) return IoFail(std::errc::bad_file_descriptor);
+    if (wait_first) {
+      if (const IoStatus w = Wait(dir, events); w < 0) return w;
+    }
     for (;;) {
       if (closing_.load(std::memory_order_acquire)) return IoFail(Errc::kClosed);
       const std::int64_t deadline = deadline_[static_cast<int>(dir)].load(std::memory_order_acquire);
@@ -116,6 +120,34 @@ class FdCore {
       if (NonBlocking()) return IoFail(std::errc::resource_unavailable_try_again);
       if (const IoStatus w = Wait(dir, events); w < 0) return w;
     }
+  }
+
+  // The success path of Io for its common case (no deadline, not closing):
+  // one system call, call(fd, flags), under the guard, with flags
+  // MSG_DONTWAIT or, for a kernel wait, 0. Returns its count or the
+  // failure (anything but EINTR and EAGAIN; EAGAIN in non-blocking mode;
+  // Errc::kClosed), or, when Io must take over, kTryIo (Io from the start)
+  // or kWaitIo (Io waiting first: the call met EAGAIN in blocking mode).
+  // Nothing was transferred then, so Io makes the call again. `call` is
+  // taken by value (a pointer or two) so that it stays in registers.
+  static constexpr IoStatus kTryIo = INT64_MIN;
+  static constexpr IoStatus kWaitIo = INT64_MIN + 1;
+  template <typename Call>
+  IoStatus TryOnce(Dir dir, Call call) {
+    Guard g(*this);
+    if (!g.ok || closing_.load(std::memory_order_acquire) ||
+        deadline_[static_cast<int>(dir)].load(std::memory_order_acquire) != 0) {
+      return kTryIo;
+    }
+    const auto op = [this, call](int flags) { return call(fd_, flags); };
+    if (dir == Dir::kRead && KernelWaitNow()) return KernelWait(op);  // its kLookAgain is kTryIo
+    const auto n = static_cast<IoStatus>(op(MSG_DONTWAIT));
+    if (n >= 0) return n;
+    const int err = errno;
+    if (err == EINTR) return kTryIo;
+    if (err != EAGAIN) return IoFail(err);
+    if (HasWaitSlice()) return kTryIo;  // a sliced wait has more to look at (see DataIo)
+    return NonBlocking() ? IoFail(std::errc::resource_unavailable_try_again) : kWaitIo;
   }
 
   // Runs f(fd) while no Close can release the descriptor; false (f not run)
@@ -191,12 +223,12 @@ class FdCore {
            wait_slice_ns_.load(std::memory_order_relaxed) == 0;
   }
   // KernelWait's "look again" (slice over, EINTR, the descriptor turned non-blocking).
-  static constexpr IoStatus kLookAgain = INT64_MIN;
+  static constexpr IoStatus kLookAgain = kTryIo;
   // One op(0) that may sleep in the kernel. Registered in kernel_readers_
   // first, so that Close() either sees it (and shuts the reading side, which
   // wakes it or makes it return at once) or it sees Close's closing_.
   template <typename Op>
-  IoStatus KernelWait(Op& op) {
+  IoStatus KernelWait(const Op& op) {
     if (!rcvtimeo_set_ && !SetKernelSlice()) return kLookAgain;  // kernel_wait_ is now off
     kernel_readers_.fetch_add(1, std::memory_order_seq_cst);
     const bool closing = closing_.load(std::memory_order_seq_cst);

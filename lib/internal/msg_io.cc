@@ -37,8 +37,8 @@ bool IsEndCause(int err) {
 // report of it. After our own CloseWrite the association ends without any
 // poll event at all, so waits are sliced and each EAGAIN looks too.
 template <typename Op>
-IoStatus DataIo(FdCore& core, Assocs assocs, Dir dir, short events, Op&& op) {
-  if (assocs == Assocs::kMany) return core.Io(dir, events, op);
+IoStatus DataIo(FdCore& core, Assocs assocs, Dir dir, short events, Op&& op, bool wait_first = false) {
+  if (assocs == Assocs::kMany) return core.Io(dir, events, op, wait_first);
   const int fd = core.fd();
   const IoStatus n = core.Io(dir, events, [&](int flags) -> ssize_t {
     const ssize_t r = op(flags);
@@ -48,8 +48,22 @@ IoStatus DataIo(FdCore& core, Assocs assocs, Dir dir, short events, Op&& op) {
     if (EndIfGone(core, fd, err == EAGAIN ? 0 : err) && err == EAGAIN) return op(flags);  // now 0 or EPIPE
     errno = err;
     return r;
-  });
+  }, wait_first);
   // A write after the end fails with EPIPE: say why the association ended.
+  if (n == IoFail(EPIPE) && core.EndCause() > 0) return EndStatus(core);
+  return n;
+}
+
+// What DataIo makes of a failed call, for a failure that FdCore::TryOnce
+// returned (it makes the call outside DataIo): on a one-to-one socket, a
+// look at whether the association is gone, and its reason for a write that
+// failed with EPIPE after the end.
+[[gnu::cold, gnu::noinline]] IoStatus CallFailed(FdCore& core, Assocs assocs, IoStatus n) {
+  if (assocs == Assocs::kMany || n == IoFail(Errc::kClosed) || n == IoFail(std::errc::resource_unavailable_try_again)) {
+    return n;
+  }
+  const int err = static_cast<int>(-n & 0xffffffff);
+  core.Use([&](int fd) { EndIfGone(core, fd, err); });
   if (n == IoFail(EPIPE) && core.EndCause() > 0) return EndStatus(core);
   return n;
 }
@@ -106,30 +120,12 @@ void EndOnAssocEnd(FdCore& core, std::span<const std::byte> bytes) {
   });
 }
 
-// A notification just read (rare: off the data path).
-[[gnu::noinline]] void OnNotification(FdCore& core, Assocs assocs, std::span<const std::byte> bytes) {
+}  // namespace
+
+void OnNotification(FdCore& core, Assocs assocs, std::span<const std::byte> bytes) {
   LogNotification(bytes);
   if (assocs == Assocs::kOne) EndOnAssocEnd(core, bytes);
 }
-
-// What one recvmsg (or one entry of recvmmsg) read, as a Message; false when
-// it is the association's end (Assocs::kOne: an empty read).
-inline bool ToMessage(FdCore& core, Assocs assocs, std::size_t n, const msghdr& msg, std::span<std::byte> buf,
-                      Message& m) {
-  m.n = n;
-  m.data = buf.first(n);
-  m.flags = msg.msg_flags;
-  if (!m.Notification()) [[likely]] {
-    m.has_info = DecodeRcvInfo(
-        std::span<const std::byte>(static_cast<const std::byte*>(msg.msg_control), msg.msg_controllen), m.info);
-    return n != 0 || msg.msg_controllen != 0 || assocs == Assocs::kMany;
-  }
-  m.has_info = false;
-  if (m.Eor()) OnNotification(core, assocs, buf.first(m.n));
-  return true;
-}
-
-}  // namespace
 
 // Called only on failures and, after our own CloseWrite, on EAGAIN: costs
 // one getsockopt. Ends with the best cause known: `err` when it is one, else
@@ -153,27 +149,25 @@ IoStatus EndStatus(const FdCore& core) {
 
 Error EndError(const FdCore& core) { return IoError(EndStatus(core)); }
 
-IoStatus RecvMsg(FdCore& core, Assocs assocs, std::span<std::byte> buf, std::span<std::byte> oob, RawPeer* from,
-                 Message& m) {
-  iovec iov{buf.data(), buf.size()};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
+IoStatus RecvMsgSlow(FdCore& core, Assocs assocs, msghdr& msg, IoStatus n) {
+  if (n != FdCore::kTryIo && n != FdCore::kWaitIo) return CallFailed(core, assocs, n);
   const int fd = core.fd();
-  const IoStatus n = DataIo(core, assocs, Dir::kRead, POLLIN, [&](int flags) {
-    if (from != nullptr) {
-      msg.msg_name = &from->addr;
-      msg.msg_namelen = sizeof from->addr;
-    }
-    msg.msg_control = oob.empty() ? nullptr : oob.data();
-    msg.msg_controllen = oob.size();
+  const socklen_t name_len = msg.msg_namelen;
+  const std::size_t control_len = msg.msg_controllen;
+  return DataIo(core, assocs, Dir::kRead, POLLIN, [&](int flags) {
+    msg.msg_namelen = name_len;
+    msg.msg_controllen = control_len;
     msg.msg_flags = 0;
     return ::recvmsg(fd, &msg, flags);
-  });
-  if (n < 0) return n;
-  if (from != nullptr) from->len = msg.msg_namelen;
-  if (!ToMessage(core, assocs, static_cast<std::size_t>(n), msg, buf, m)) return EndStatus(core);
-  return n;
+  }, n == FdCore::kWaitIo);
+}
+
+IoStatus SendMsgSlow(FdCore& core, Assocs assocs, const msghdr& msg, int flags, IoStatus n) {
+  if (n != FdCore::kTryIo && n != FdCore::kWaitIo) return CallFailed(core, assocs, n);
+  const int fd = core.fd();
+  return DataIo(
+      core, assocs, Dir::kWrite, POLLOUT, [&](int wait) { return ::sendmsg(fd, &msg, flags | wait); },
+      n == FdCore::kWaitIo);
 }
 
 IoStatus RecvMsgs(FdCore& core, Assocs assocs, std::span<InMsg> msgs) {
@@ -334,21 +328,6 @@ Result<MsgOrEvent> ReadMsgOrEvent(FdCore& core, Assocs assocs, std::unique_ptr<P
     out.event = std::move(*ev);
   }
   return out;
-}
-
-IoStatus SendMsg(FdCore& core, Assocs assocs, std::span<const std::byte> buf, std::span<std::byte> control,
-                 const sockaddr* to, socklen_t to_len, int flags) {
-  iovec iov{const_cast<std::byte*>(buf.data()), buf.size()};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_name = const_cast<sockaddr*>(to);
-  msg.msg_namelen = to != nullptr ? to_len : 0;
-  msg.msg_control = control.empty() ? nullptr : control.data();
-  msg.msg_controllen = control.size();
-  const int fd = core.fd();
-  return DataIo(core, assocs, Dir::kWrite, POLLOUT,
-                [&](int wait) { return ::sendmsg(fd, &msg, flags | wait | MSG_NOSIGNAL); });
 }
 
 namespace {

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <thread>
+#include <vector>
 
 #include "internal/fd_core.h"
 
@@ -384,4 +385,64 @@ TEST_CASE("a failed IoStatus becomes the error the public calls always returned"
   CHECK(ev == std::errc::too_many_files_open);
   CHECK(ev.context() == "eventfd");
   CHECK(IoError(IoFail(EINVAL, IoWhere::kPpoll)).context() == "ppoll");
+}
+
+// TryOnce, the one-system-call success path of every message read and write:
+// what it answers itself, and when it hands over to Io (having moved nothing).
+TEST_CASE("TryOnce makes exactly one system call and says when Io must take over") {
+  using netsctp::internal::IoFail;
+  KernelPair p(5'000'000'000);
+  int calls = 0;
+  char c;
+  const auto read = [&](FdCore& core) {
+    return core.TryOnce(Dir::kRead, [&](int fd, int flags) {
+      ++calls;
+      return ::recv(fd, &c, 1, flags);
+    });
+  };
+  SECTION("data ready: its count") {
+    REQUIRE(::send(p.b, "x", 1, 0) == 1);
+    CHECK(read(p.core) == 1);
+    CHECK(calls == 1);
+  }
+  SECTION("a blocking read with nothing queued sleeps in that one call") {
+    std::thread t([&] {
+      std::this_thread::sleep_for(100ms);
+      REQUIRE(::send(p.b, "x", 1, 0) == 1);
+    });
+    CHECK(read(p.core) == 1);
+    t.join();
+    CHECK(calls == 1);
+  }
+  SECTION("non-blocking and nothing queued: EAGAIN as the answer, not a second try") {
+    p.core.SetNonBlocking(true);
+    CHECK(read(p.core) == IoFail(std::errc::resource_unavailable_try_again));
+    CHECK(calls == 1);
+  }
+  SECTION("a deadline or Close: no call, Io decides") {
+    p.core.SetDeadline(Dir::kRead, DeadlineNs(Clock::now() + 1h));
+    CHECK(read(p.core) == FdCore::kTryIo);
+    p.core.SetDeadline(Dir::kRead, 0);
+    REQUIRE(p.core.Close().has_value());
+    CHECK(read(p.core) == FdCore::kTryIo);
+    CHECK(calls == 0);
+  }
+  SECTION("an error other than EAGAIN is the answer") {
+    CHECK(p.core.TryOnce(Dir::kWrite, [&](int, int) {
+      ++calls;
+      errno = ECONNRESET;
+      return -1;
+    }) == IoFail(ECONNRESET));
+    CHECK(calls == 1);
+  }
+  SECTION("a blocking write that finds the buffer full: Io waits first") {
+    std::vector<char> big(4096, 'x');
+    while (::send(p.a, big.data(), big.size(), MSG_DONTWAIT) > 0) {
+    }
+    CHECK(p.core.TryOnce(Dir::kWrite, [&](int fd, int flags) {
+      ++calls;
+      return ::send(fd, big.data(), big.size(), flags);
+    }) == FdCore::kWaitIo);
+    CHECK(calls == 1);
+  }
 }
