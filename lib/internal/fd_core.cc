@@ -39,9 +39,8 @@ void FdCore::Wake(Dir dir) noexcept {
 }
 
 Error IoError(IoStatus s) {
-  const std::int64_t v = -s;
-  const int code = static_cast<int>(v & 0xffffffff);
-  switch (static_cast<IoWhere>(v >> 32)) {
+  const int code = IoCode(s);
+  switch (static_cast<IoWhere>(-s >> 32)) {
     case IoWhere::kEventfd: return SystemError(code, "eventfd");
     case IoWhere::kPpoll: return SystemError(code, "ppoll");
     case IoWhere::kErrc: return static_cast<Errc>(code);

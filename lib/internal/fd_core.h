@@ -51,6 +51,8 @@ constexpr IoStatus IoFail(int err, IoWhere where = IoWhere::kCall) noexcept {
 }
 constexpr IoStatus IoFail(Errc e) noexcept { return IoFail(static_cast<int>(e), IoWhere::kErrc); }
 constexpr IoStatus IoFail(std::errc e) noexcept { return IoFail(static_cast<int>(e), IoWhere::kGeneric); }
+// The code (errno, Errc or std::errc value) of a failed IoStatus.
+constexpr int IoCode(IoStatus s) noexcept { return static_cast<int>(-s & 0xffffffff); }
 // The Error of a failed IoStatus (out of line: failures only).
 Error IoError(IoStatus s);
 

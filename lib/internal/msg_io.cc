@@ -36,6 +36,11 @@ bool IsEndCause(int err) {
 // and poller (FdCore::End) whichever call happened to read the kernel's one
 // report of it. After our own CloseWrite the association ends without any
 // poll event at all, so waits are sliced and each EAGAIN looks too.
+// A write after the end fails with EPIPE: say why the association ended.
+IoStatus WithEndReason(const FdCore& core, IoStatus n) {
+  return n == IoFail(EPIPE) && core.EndCause() > 0 ? EndStatus(core) : n;
+}
+
 template <typename Op>
 IoStatus DataIo(FdCore& core, Assocs assocs, Dir dir, short events, Op&& op, bool wait_first = false) {
   if (assocs == Assocs::kMany) return core.Io(dir, events, op, wait_first);
@@ -49,9 +54,7 @@ IoStatus DataIo(FdCore& core, Assocs assocs, Dir dir, short events, Op&& op, boo
     errno = err;
     return r;
   }, wait_first);
-  // A write after the end fails with EPIPE: say why the association ended.
-  if (n == IoFail(EPIPE) && core.EndCause() > 0) return EndStatus(core);
-  return n;
+  return WithEndReason(core, n);
 }
 
 // What DataIo makes of a failed call, for a failure that FdCore::TryOnce
@@ -62,10 +65,8 @@ IoStatus DataIo(FdCore& core, Assocs assocs, Dir dir, short events, Op&& op, boo
   if (assocs == Assocs::kMany || n == IoFail(Errc::kClosed) || n == IoFail(std::errc::resource_unavailable_try_again)) {
     return n;
   }
-  const int err = static_cast<int>(-n & 0xffffffff);
-  core.Use([&](int fd) { EndIfGone(core, fd, err); });
-  if (n == IoFail(EPIPE) && core.EndCause() > 0) return EndStatus(core);
-  return n;
+  core.Use([&](int fd) { EndIfGone(core, fd, IoCode(n)); });
+  return WithEndReason(core, n);
 }
 
 void LogNotification(std::span<const std::byte> bytes) {
